@@ -25,7 +25,7 @@ $(STAMP): requirements.lock
 
 lock: ## Regenerate requirements.lock from requirements.in (needs network)
 	$(BIN)/pip install --quiet "uv==0.13.8"
-	$(BIN)/uv pip compile --python-version 3.10 requirements.in -o requirements.lock
+	$(BIN)/uv pip compile --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements.in -o requirements.lock
 
 train: install ## Train the Rasa model if the training data changed
 	$(PY) -m bot train-if-changed

@@ -1,0 +1,115 @@
+"""Settings from environment variables, with embedded defaults so the project runs with none set.
+
+A `.env` file in the working directory is read first (KEY=VALUE lines); real environment
+variables win over it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_dotenv(path: Path) -> None:
+    """Put KEY=VALUE lines from `path` into os.environ unless already set."""
+    if not path.is_file():
+        return
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip().strip('"').strip("'")
+        os.environ.setdefault(key, value)
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(_env(name, str(default)))
+    except ValueError:
+        return default
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(_env(name, str(default)))
+    except ValueError:
+        return default
+
+
+def _rasa_token(var_dir: Path) -> str:
+    """The Rasa HTTP API token: RASA_TOKEN, or one made once and kept in var/ (never committed)."""
+    configured = os.environ.get("RASA_TOKEN", "").strip()
+    if configured:
+        return configured
+    token_file = var_dir / "rasa_token"
+    if token_file.is_file():
+        token = token_file.read_text().strip()
+        if token:
+            return token
+    var_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    token_file.write_text(token)
+    token_file.chmod(0o600)
+    return token
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how the parts reach each other."""
+
+    root: Path = ROOT
+    var_dir: Path = field(default_factory=lambda: Path(_env("VAR_DIR", str(ROOT / "var"))))
+    models_dir: Path = field(default_factory=lambda: Path(_env("MODELS_DIR", str(ROOT / "models"))))
+    host: str = field(default_factory=lambda: _env("GATEWAY_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: _env_int("GATEWAY_PORT", 8000))
+    rasa_port: int = field(default_factory=lambda: _env_int("RASA_PORT", 5005))
+    action_port: int = field(default_factory=lambda: _env_int("ACTION_PORT", 5055))
+    rasa_timeout: float = field(default_factory=lambda: _env_float("RASA_TIMEOUT", 10.0))
+    reminder_poll_seconds: float = field(
+        default_factory=lambda: _env_float("REMINDER_POLL_SECONDS", 5.0)
+    )
+    db_path_override: str = field(default_factory=lambda: _env("DB_PATH", ""))
+    rasa_url_override: str = field(default_factory=lambda: _env("RASA_URL", ""))
+    action_url_override: str = field(default_factory=lambda: _env("ACTION_SERVER_URL", ""))
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.db_path_override) if self.db_path_override else self.var_dir / "gateway.db"
+
+    @property
+    def tracker_db_path(self) -> Path:
+        return self.var_dir / "rasa_tracker.db"
+
+    @property
+    def rasa_url(self) -> str:
+        return self.rasa_url_override or f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        """Base URL of the action server (its webhook is at /webhook)."""
+        return self.action_url_override or f"http://127.0.0.1:{self.action_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def rasa_token(self) -> str:
+        return _rasa_token(self.var_dir)
+
+
+def get_settings() -> Settings:
+    load_dotenv(Path.cwd() / ".env")
+    return Settings()

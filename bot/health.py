@@ -1,0 +1,51 @@
+"""GET /healthz: 200 only when the store, Rasa (with a model) and the action server all answer."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from bot.services import Services
+
+
+async def _store(services: Services) -> dict[str, Any]:
+    services.db.execute("SELECT 1").fetchone()
+    return {"state": "up"}
+
+
+async def _rasa(services: Services) -> dict[str, Any]:
+    status = await services.rasa.rasa_status()
+    model = status.get("model_file")
+    if not model:
+        return {"state": "down", "detail": "Rasa answers but has no model loaded"}
+    return {"state": "up", "model": model}
+
+
+async def _action_server(services: Services) -> dict[str, Any]:
+    await services.rasa.action_server_health()
+    return {"state": "up"}
+
+
+async def _check(name: str, probe: Any, services: Services) -> tuple[str, dict[str, Any]]:
+    try:
+        return name, await asyncio.wait_for(probe(services), timeout=4.0)
+    except Exception as error:  # any failure means the component is not usable
+        return name, {"state": "down", "detail": f"{type(error).__name__}: {error}"[:300]}
+
+
+async def healthz(request: Request) -> JSONResponse:
+    services: Services = request.app.state.services
+    results = await asyncio.gather(
+        _check("store", _store, services),
+        _check("rasa", _rasa, services),
+        _check("action_server", _action_server, services),
+    )
+    components = dict(results)
+    healthy = all(c["state"] == "up" for c in components.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "unavailable", "components": components},
+        status_code=200 if healthy else 503,
+    )

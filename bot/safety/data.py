@@ -1,0 +1,75 @@
+"""Where the screen's files live, and reading the labelled examples."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+log = logging.getLogger("bot.safety")
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES_DIR = ROOT / "data" / "safety"
+NORMALISE_FILE = RULES_DIR / "normalise.yml"
+DATASET_DIR = ROOT / "tests" / "data" / "safety"
+
+
+def model_dir() -> Path:
+    """var/safety_model, or SAFETY_MODEL_DIR (tests point it somewhere temporary)."""
+    configured = os.environ.get("SAFETY_MODEL_DIR", "").strip()
+    return Path(configured) if configured else ROOT / "var" / "safety_model"
+
+
+def pattern_files() -> list[Path]:
+    """Every YAML file in data/safety except the normalisation tables, in a stable order."""
+    return sorted(p for p in RULES_DIR.glob("*.yml") if p.name != NORMALISE_FILE.name)
+
+
+def dataset_files() -> list[Path]:
+    return sorted(DATASET_DIR.glob("*.jsonl"))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Rows with a text; bad lines are logged and skipped (a half-written file must not crash us)."""
+    rows: list[dict] = []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                log.warning("%s:%d is not JSON, skipped", path.name, n)
+                continue
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                log.warning("%s:%d has no text, skipped", path.name, n)
+                continue
+            row.setdefault("level", "none")
+            row.setdefault("categories", [])
+            row["_source"] = f"{path.name}:{n}"
+            rows.append(row)
+    return rows
+
+
+def load_rows(paths: list[Path] | None = None, split: str | None = None) -> list[dict]:
+    rows: list[dict] = []
+    for path in dataset_files() if paths is None else paths:
+        rows.extend(read_jsonl(path))
+    if split:
+        rows = [r for r in rows if r.get("split") == split]
+    return rows
+
+
+def fingerprint(rows: list[dict], extra_files: list[Path], version: str) -> str:
+    """Changes when the training lines, the rule files or the training code version change."""
+    h = hashlib.sha256(version.encode())
+    for r in sorted(rows, key=lambda r: (r["text"], r.get("level", ""))):
+        item = [r["text"], r.get("level"), sorted(r.get("categories") or [])]
+        h.update(json.dumps(item, sort_keys=True).encode())
+    for p in extra_files:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,56 @@
+"""Builds the gateway's parts once and wires them together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from bot.config import Settings
+from bot.conversations import ConversationStore
+from bot.engine import Assistant, Engine
+from bot.handoff.duty import Rota
+from bot.handoff.notifier import EventHub, LogNotifier, Notifiers
+from bot.handoff.service import HandoffService
+from bot.outbound import Outbound
+from bot.rasa_client import RasaClient
+from bot.reminders.dispatch import ReminderDispatcher
+from bot.reminders.store import ReminderStore
+from bot.store import connect
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    conversations: ConversationStore
+    events: EventHub
+    handoffs: HandoffService
+    rasa: RasaClient
+    outbound: Outbound
+    reminders: ReminderStore
+    dispatcher: ReminderDispatcher
+    engine: Engine
+
+    async def close(self) -> None:
+        await self.rasa.close()
+        self.db.close()
+
+
+def build_services(settings: Settings, assistant: Assistant | None = None) -> Services:
+    db = connect(settings.db_path)
+    conversations = ConversationStore(db)
+    events = EventHub()
+    handoffs = HandoffService(db, conversations, Notifiers(LogNotifier(), events), Rota.load())
+    rasa = RasaClient(
+        settings.rasa_url, settings.action_url, settings.rasa_token, settings.rasa_timeout
+    )
+    outbound = Outbound(conversations)
+    reminders = ReminderStore(db)
+    dispatcher = ReminderDispatcher(
+        reminders, conversations, outbound, poll_seconds=settings.reminder_poll_seconds
+    )
+    engine = Engine(conversations, handoffs, assistant or rasa, outbound, reminders)
+    return Services(
+        settings, db, conversations, events, handoffs, rasa, outbound, reminders, dispatcher, engine
+    )

@@ -1,0 +1,171 @@
+"""The gateway's embedded store: SQLite through sqlite-utils, WAL mode, a busy timeout, migrations.
+
+The tables hold what matters to people: clients and their channel addresses, every message in and
+out (with its delivery state), handoffs to navigators, and the audit log. Rasa keeps only its
+dialogue state, in a separate database file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+BUSY_TIMEOUT_SECONDS = 10.0
+
+migrations = Migrations("gateway")
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 in UTC (sortable as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@migrations()
+def m001_clients_and_messages(db: Database) -> None:
+    db["clients"].create(
+        {"id": int, "created_at": str, "mode": str, "intro_sent": int, "opted_out": int},
+        pk="id",
+        defaults={"mode": "assistant", "intro_sent": 0, "opted_out": 0},
+        not_null={"created_at", "mode"},
+    )
+    db["client_addresses"].create(
+        {"id": int, "client_id": int, "channel": str, "address": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("client_id", "clients", "id")],
+        not_null={"client_id", "channel", "address"},
+    )
+    db["client_addresses"].create_index(["channel", "address"], unique=True)
+    db["messages"].create(
+        {
+            "id": int,
+            "client_id": int,
+            "channel": str,
+            "direction": str,  # in | out
+            "sender": str,  # client | assistant | navigator | system
+            "author": str,  # navigator's user name, when sender is navigator
+            "text": str,
+            "created_at": str,
+            "status": str,  # in: received, answered, unanswered, to_navigator; out: see outbound
+            "safety_level": str,
+            "safety_categories": str,  # JSON list
+            "external_id": str,  # provider's id (MessageSid, Telegram update id, ...)
+            "attempts": int,
+            "last_error": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("client_id", "clients", "id")],
+        defaults={"attempts": 0},
+        not_null={"client_id", "channel", "direction", "sender", "created_at", "status"},
+    )
+    db["messages"].create_index(["client_id", "id"])
+    db["messages"].create_index(["channel", "external_id"], unique=True)
+    db["conversation_events"].create(
+        {"id": int, "client_id": int, "kind": str, "detail": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("client_id", "clients", "id")],
+    )
+    db["conversation_events"].create_index(["client_id", "id"])
+
+
+def connect(path: Path | str) -> Database:
+    """Open (creating if needed) and migrate the store at `path`."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+    conn.row_factory = None
+    db = Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if str(path) != ":memory:":
+        db.enable_wal()
+    migrations.apply(db)
+    return db
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads_list(value: str | None) -> list[Any]:
+    if not value:
+        return []
+    try:
+        loaded = json.loads(value)
+    except ValueError:
+        return []
+    return loaded if isinstance(loaded, list) else []
+
+
+@migrations()
+def m002_handoffs(db: Database) -> None:
+    db["clients"].add_column("pending_offer", str)
+    db["handoffs"].create(
+        {
+            "id": int,
+            "client_id": int,
+            "state": str,  # queued | with_navigator | returned | closed
+            "priority": str,  # urgent | normal
+            "level": str,  # crisis | trauma | none
+            "categories": str,  # JSON list
+            "reason": str,  # safety | client_request | trauma_accepted | navigator
+            "trigger_message_id": int,
+            "trigger_text": str,
+            "navigator": str,  # user name of the navigator holding it
+            "created_at": str,
+            "claimed_at": str,
+            "ended_at": str,
+            "updated_at": str,
+            "alerts": int,
+        },
+        pk="id",
+        foreign_keys=[("client_id", "clients", "id")],
+        defaults={"alerts": 0},
+        not_null={"client_id", "state", "priority", "level", "reason", "created_at"},
+    )
+    db["handoffs"].create_index(["state", "priority", "created_at"])
+    db["handoffs"].create_index(["client_id", "id"])
+    db["handoff_notes"].create(
+        {"id": int, "handoff_id": int, "author": str, "text": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("handoff_id", "handoffs", "id")],
+    )
+    db["navigator_presence"].create(
+        {"user_name": str, "display_name": str, "on_duty": int, "updated_at": str},
+        pk="user_name",
+    )
+
+
+@migrations()
+def m003_reminders(db: Database) -> None:
+    db["reminders"].create(
+        {
+            "id": int,
+            "client_id": int,
+            "channel": str,
+            "what": str,
+            "due_utc": str,  # ISO 8601 in UTC: when the reminder is sent
+            "appointment_utc": str,  # the appointment's own time (the day-before reminder differs)
+            "kind": str,  # appointment | day_before
+            "status": str,  # scheduled | sending | sent | failed | cancelled
+            "attempts": int,
+            "message_id": int,  # the outbound message that carried it
+            "last_error": str,
+            "created_by": str,  # client | navigator user name
+            "created_at": str,
+            "updated_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        foreign_keys=[("client_id", "clients", "id")],
+        defaults={"attempts": 0, "kind": "appointment"},
+        not_null={"client_id", "channel", "what", "due_utc", "status", "created_at"},
+    )
+    db["reminders"].create_index(["status", "due_utc"])
+    db["reminders"].create_index(["client_id", "status"])
