@@ -9,6 +9,7 @@ from sqlite_utils import Database
 from bot.config import Settings
 from bot.conversations import ConversationStore
 from bot.engine import Assistant, Engine
+from bot.handoff.desk import NavigatorDesk
 from bot.handoff.duty import Rota
 from bot.handoff.notifier import EventHub, LogNotifier, Notifiers
 from bot.handoff.service import HandoffService
@@ -31,6 +32,7 @@ class Services:
     reminders: ReminderStore
     dispatcher: ReminderDispatcher
     engine: Engine
+    desk: NavigatorDesk
 
     async def close(self) -> None:
         await self.rasa.close()
@@ -52,5 +54,15 @@ def build_services(settings: Settings, assistant: Assistant | None = None) -> Se
     )
     engine = Engine(conversations, handoffs, assistant or rasa, outbound, reminders)
     return Services(
-        settings, db, conversations, events, handoffs, rasa, outbound, reminders, dispatcher, engine
+        settings,
+        db,
+        conversations,
+        events,
+        handoffs,
+        rasa,
+        outbound,
+        reminders,
+        dispatcher,
+        engine,
+        NavigatorDesk(handoffs, conversations, outbound),
     )

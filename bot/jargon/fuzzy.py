@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 
 MIN_LENGTH = 6  # names shorter than this (without spaces) are matched exactly only
 MIN_UNKNOWN = 3  # an unknown word shorter than this is text-speak, not a typo of a term
+MAX_EDITS = 3
 
 
 def max_edits(length: int) -> int:
@@ -29,7 +30,7 @@ def max_edits(length: int) -> int:
         return 1
     if length <= 14:
         return 2
-    return 3
+    return MAX_EDITS
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,16 @@ class FuzzyIndex:
     def __init__(self, names: list[tuple[str, tuple[str, ...], int]], known: frozenset[str]):
         """names: (cleaned name, its tokens, entry index); known: correctly spelt words."""
         self._known = known
-        self._by_letter: dict[str, list[_Name]] = defaultdict(list)
+        # Names by first letter and length: a typo changes the length by at most MAX_EDITS.
+        self._buckets: dict[tuple[str, int], list[_Name]] = defaultdict(list)
         self.max_tokens = 1
         for name, words, entry in names:
             squashed = "".join(words)
             edits = max_edits(len(squashed)) if len(squashed) >= MIN_LENGTH else 0
             if edits:
-                self._by_letter[squashed[0]].append(_Name(squashed, words, entry, name, edits))
+                self._buckets[squashed[0], len(squashed)].append(
+                    _Name(squashed, words, entry, name, edits)
+                )
                 self.max_tokens = max(self.max_tokens, len(words) + 1)
 
     def unknown(self, word: str) -> bool:
@@ -87,9 +91,13 @@ class FuzzyIndex:
     def _best(self, words: list[str], unknown: list[bool], start: int) -> FuzzyHit | None:
         text = "".join(words)
         best: FuzzyHit | None = None
-        for n in self._by_letter.get(text[0], ()):
-            if abs(len(n.squashed) - len(text)) > n.edits:
-                continue
+        candidates = (
+            n
+            for length in range(len(text) - MAX_EDITS, len(text) + MAX_EDITS + 1)
+            for n in self._buckets.get((text[0], length), ())
+            if abs(length - len(text)) <= n.edits
+        )
+        for n in candidates:
             d = OSA.distance(text, n.squashed, score_cutoff=n.edits)
             if d > n.edits or (best is not None and d >= best.edits):
                 continue
