@@ -12,6 +12,7 @@ COMMANDS = {
     "safety": "screen text for crisis and trauma signals (see `safety --help`)",
     "reminders": "parse reminder times (see `reminders parse --help`)",
     "jargon": "find and explain jargon in text (see `jargon --help`)",
+    "user": "manage navigator console accounts (see `user --help`)",
 }
 
 
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.jargon.cli import main as jargon_main
 
         return jargon_main(rest)
+    if command == "user":
+        from bot.console.cli import main as user_main
+
+        return user_main(rest)
     print(f"Unknown command {command!r}.\n\n{usage()}", file=sys.stderr)
     return 2
 

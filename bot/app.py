@@ -11,7 +11,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.channels.routes import channel_routes
 from bot.config import Settings, get_settings
+from bot.console import console_routes
 from bot.engine import Assistant
 from bot.health import healthz
 from bot.services import build_services
@@ -32,10 +34,18 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
         await asyncio.to_thread(warm_up)
         dispatcher = asyncio.create_task(services.dispatcher.run_forever(), name="reminders")
+        outbound = asyncio.create_task(services.outbound.run_forever(), name="outbound")
+        if services.channels:
+            services.channels.start()
         log.info("gateway ready on %s", settings.gateway_url)
         try:
             yield
         finally:
+            if services.channels:
+                await services.channels.stop()
+            services.outbound.stop()
+            with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
+                await asyncio.wait_for(outbound, timeout=10)
             dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatcher
@@ -47,5 +57,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         Route("/api/chat", chat.chat, methods=["POST"]),
         Route("/api/chat/{client_id}/messages", chat.messages_since),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        *console_routes(),
+        *channel_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

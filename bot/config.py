@@ -82,6 +82,41 @@ class Settings:
     db_path_override: str = field(default_factory=lambda: _env("DB_PATH", ""))
     rasa_url_override: str = field(default_factory=lambda: _env("RASA_URL", ""))
     action_url_override: str = field(default_factory=lambda: _env("ACTION_SERVER_URL", ""))
+    # Channels (docs/channels.md). A channel without its credentials is off.
+    public_url: str = field(default_factory=lambda: _env("PUBLIC_URL", "").rstrip("/"))
+    twilio_account_sid: str = field(default_factory=lambda: _env("TWILIO_ACCOUNT_SID", ""))
+    twilio_auth_token: str = field(
+        default_factory=lambda: _env("TWILIO_AUTH_TOKEN", ""), repr=False
+    )
+    twilio_from_number: str = field(default_factory=lambda: _env("TWILIO_FROM_NUMBER", ""))
+    twilio_messaging_service_sid: str = field(
+        default_factory=lambda: _env("TWILIO_MESSAGING_SERVICE_SID", "")
+    )
+    twilio_api_url: str = field(
+        default_factory=lambda: _env("TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
+    )
+    telegram_bot_token: str = field(
+        default_factory=lambda: _env("TELEGRAM_BOT_TOKEN", ""), repr=False
+    )
+    telegram_webhook_secret: str = field(
+        default_factory=lambda: _env("TELEGRAM_WEBHOOK_SECRET", ""), repr=False
+    )
+    telegram_api_url: str = field(
+        default_factory=lambda: _env("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+    )
+    # Outbound retries (bot/outbound.py): backoff from base to max seconds, give up after.
+    outbound_retry_base_seconds: float = field(
+        default_factory=lambda: _env_float("OUTBOUND_RETRY_BASE_SECONDS", 2.0)
+    )
+    outbound_retry_max_seconds: float = field(
+        default_factory=lambda: _env_float("OUTBOUND_RETRY_MAX_SECONDS", 300.0)
+    )
+    outbound_give_up_hours: float = field(
+        default_factory=lambda: _env_float("OUTBOUND_GIVE_UP_HOURS", 6.0)
+    )
+    outbound_poll_seconds: float = field(
+        default_factory=lambda: _env_float("OUTBOUND_POLL_SECONDS", 2.0)
+    )
 
     @property
     def db_path(self) -> Path:

@@ -45,7 +45,13 @@ async def healthz(request: Request) -> JSONResponse:
     )
     components = dict(results)
     healthy = all(c["state"] == "up" for c in components.values())
+    # Channels are reported, not required: one without credentials is "off".
+    channels = services.channels.health() if services.channels else {}
     return JSONResponse(
-        {"status": "ok" if healthy else "unavailable", "components": components},
+        {
+            "status": "ok" if healthy else "unavailable",
+            "components": components,
+            "channels": channels,
+        },
         status_code=200 if healthy else 503,
     )

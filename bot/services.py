@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlite_utils import Database
 
+from bot.channels.registry import Channels
 from bot.config import Settings
 from bot.conversations import ConversationStore
 from bot.engine import Assistant, Engine
@@ -13,7 +15,7 @@ from bot.handoff.desk import NavigatorDesk
 from bot.handoff.duty import Rota
 from bot.handoff.notifier import EventHub, LogNotifier, Notifiers
 from bot.handoff.service import HandoffService
-from bot.outbound import Outbound
+from bot.outbound import Outbound, RetryPolicy
 from bot.rasa_client import RasaClient
 from bot.reminders.dispatch import ReminderDispatcher
 from bot.reminders.store import ReminderStore
@@ -33,6 +35,7 @@ class Services:
     dispatcher: ReminderDispatcher
     engine: Engine
     desk: NavigatorDesk
+    channels: Channels | None = None
 
     async def close(self) -> None:
         await self.rasa.close()
@@ -47,7 +50,15 @@ def build_services(settings: Settings, assistant: Assistant | None = None) -> Se
     rasa = RasaClient(
         settings.rasa_url, settings.action_url, settings.rasa_token, settings.rasa_timeout
     )
-    outbound = Outbound(conversations)
+    outbound = Outbound(
+        conversations,
+        RetryPolicy(
+            base_seconds=settings.outbound_retry_base_seconds,
+            max_seconds=settings.outbound_retry_max_seconds,
+            give_up_after=timedelta(hours=settings.outbound_give_up_hours),
+            poll_seconds=settings.outbound_poll_seconds,
+        ),
+    )
     reminders = ReminderStore(db)
     dispatcher = ReminderDispatcher(
         reminders, conversations, outbound, poll_seconds=settings.reminder_poll_seconds
@@ -65,4 +76,5 @@ def build_services(settings: Settings, assistant: Assistant | None = None) -> Se
         dispatcher,
         engine,
         NavigatorDesk(handoffs, conversations, outbound),
+        channels=Channels(settings, conversations, engine, outbound),
     )

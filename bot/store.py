@@ -169,3 +169,93 @@ def m003_reminders(db: Database) -> None:
     )
     db["reminders"].create_index(["status", "due_utc"])
     db["reminders"].create_index(["client_id", "status"])
+
+
+@migrations()
+def m004_outbound_delivery(db: Database) -> None:
+    """Delivery state for outbound messages (bot/outbound.py) and the parts each was sent in."""
+    db["messages"].add_column("provider_id", str)  # the provider's id for the (first) part
+    db["messages"].add_column("next_attempt_at", str)  # ISO 8601 UTC: when to retry
+    db["messages"].add_column("sent_at", str)
+    db["messages"].add_column("delivered_at", str)
+    db["messages"].add_column("purpose", str)  # e.g. stop_confirmation, intro
+    db["messages"].create_index(["status", "direction", "client_id", "id"])
+    db["outbound_parts"].create(
+        {
+            "id": int,
+            "message_id": int,
+            "seq": int,
+            "text": str,  # as sent (SMS: GSM-7 converted)
+            "status": str,  # pending | sending | sent | delivered | failed
+            "provider_id": str,  # Twilio MessageSid, Telegram chat:message id
+            "error": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("message_id", "messages", "id")],
+        not_null={"message_id", "seq", "text", "status", "created_at"},
+    )
+    db["outbound_parts"].create_index(["message_id", "seq"], unique=True)
+    db["outbound_parts"].create_index(["provider_id"])
+
+
+@migrations()
+def m005_console_users_sessions_audit(db: Database) -> None:
+    """Navigator console (bot/console/): accounts, sessions, sign-in attempts, audit log."""
+    db["console_users"].create(
+        {
+            "user_name": str,
+            "display_name": str,
+            "role": str,  # navigator | staff | admin
+            "password_hash": str,  # Argon2id
+            "active": int,
+            "created_at": str,
+            "updated_at": str,
+            "password_changed_at": str,
+        },
+        pk="user_name",
+        defaults={"active": 1},
+        not_null={"user_name", "display_name", "role", "password_hash", "created_at"},
+    )
+    db["console_sessions"].create(
+        {
+            "key": str,  # SHA-256 of the cookie's token (the token itself is never stored)
+            "user_name": str,
+            "csrf_token": str,
+            "created_at": str,
+            "last_seen": str,
+            "expires_at": str,
+            "ip": str,
+            "user_agent": str,
+        },
+        pk="key",
+        foreign_keys=[("user_name", "console_users", "user_name")],
+        not_null={"key", "user_name", "csrf_token", "created_at", "last_seen", "expires_at"},
+    )
+    db["console_sessions"].create_index(["user_name"])
+    db["console_login_attempts"].create(
+        {"id": int, "user_name": str, "ip": str, "outcome": str, "at": str},  # ok|bad|locked|unlock
+        pk="id",
+        not_null={"user_name", "outcome", "at"},
+    )
+    db["console_login_attempts"].create_index(["user_name", "id"])
+    db["console_login_attempts"].create_index(["ip", "at"])
+    db["console_audit"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,  # user name (or the name tried, for failed sign-ins)
+            "role": str,
+            "action": str,
+            "handoff_id": int,
+            "client_id": int,
+            "ip": str,
+            "detail": str,  # JSON object: ids and counts, never message text
+        },
+        pk="id",
+        not_null={"at", "action"},
+    )
+    db["console_audit"].create_index(["actor", "id"])
+    db["console_audit"].create_index(["handoff_id", "id"])
+    db["console_audit"].create_index(["action", "id"])

@@ -11,7 +11,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from tests.rasa_model import ROOT
 
-STANDARD_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
+STANDARD_KEYS = {
+    "text",
+    "buttons",
+    "elements",
+    "custom",
+    "template",
+    "response",
+    "image",
+    "attachment",
+}
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
 

@@ -35,7 +35,9 @@ def test_start_reads_what_and_when_from_the_first_message() -> None:
 
 
 def test_start_leaves_missing_parts_for_the_form_to_ask() -> None:
-    _, events = run_action(ActionStartReminder(), make_tracker("can u set a reminder", metadata=META))
+    _, events = run_action(
+        ActionStartReminder(), make_tracker("can u set a reminder", metadata=META)
+    )
     slots = slots_from(events)
     assert slots["reminder_due"] is None and slots["reminder_when"] is None
 
@@ -63,7 +65,10 @@ def test_unclear_or_past_time_is_asked_again_kindly() -> None:
     assert responses(dispatcher) == ["utter_reminder_when_unclear"]
     result, dispatcher = validate("reminder_when", "today at 9am")
     assert result == {"reminder_when": None}
-    assert responses(dispatcher) in (["utter_reminder_when_passed"], ["utter_reminder_when_unclear"])
+    assert responses(dispatcher) in (
+        ["utter_reminder_when_passed"],
+        ["utter_reminder_when_unclear"],
+    )
 
 
 def test_no_to_the_read_back_asks_for_the_time_again() -> None:
@@ -103,7 +108,9 @@ def test_save_sends_the_gateway_a_create_request_and_confirms() -> None:
         "reminder_confirmed": True,
         "reminder_day_before": True,
     }
-    dispatcher, events = run_action(ActionSaveReminder(), make_tracker("yes", slots=slots, metadata=META))
+    dispatcher, events = run_action(
+        ActionSaveReminder(), make_tracker("yes", slots=slots, metadata=META)
+    )
     custom = [m["custom"] for m in dispatcher.messages if m.get("custom")]
     assert custom == [{"reminder": {"op": "create", "what": "probation",
                                     "due": "2026-12-01T10:30:00+00:00", "day_before": True}}]  # fmt: skip
@@ -115,7 +122,8 @@ def test_save_sends_the_gateway_a_create_request_and_confirms() -> None:
 
 def test_list_shows_each_reminder_in_plain_words() -> None:
     dispatcher, _ = run_action(
-        ActionListReminders(), make_tracker("what reminders have i got", metadata={**META, "reminders": UPCOMING})
+        ActionListReminders(),
+        make_tracker("what reminders have i got", metadata={**META, "reminders": UPCOMING}),
     )
     text = render(dispatcher)[0]
     assert "1. probation, Tuesday 1 December at 10:30am." in text
@@ -142,7 +150,9 @@ def test_cancel_without_a_name_asks_which() -> None:
 
 
 def test_change_moves_the_named_reminder() -> None:
-    tracker = make_tracker("move my probation to thursday at 2", metadata={**META, "reminders": UPCOMING})
+    tracker = make_tracker(
+        "move my probation to thursday at 2", metadata={**META, "reminders": UPCOMING}
+    )
     dispatcher, _ = run_action(ActionChangeReminder(), tracker)
     assert dispatcher.messages[0]["custom"] == {
         "reminder": {"op": "reschedule", "id": 7, "due": "2026-12-03T14:00:00+00:00"}

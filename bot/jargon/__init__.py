@@ -1,8 +1,8 @@
 """Jargon: find glossary terms in a client's message and explain them (data/glossary.yml).
 
-    from bot.jargon import find_terms, explain, TermMatch
-    find_terms("they said im not priority need??")  # [TermMatch(term="priority need", ...)]
-    explain("pip")  # the GlossaryEntry for "personal independence payment", or None
+from bot.jargon import find_terms, explain, TermMatch
+find_terms("they said im not priority need??")  # [TermMatch(term="priority need", ...)]
+explain("pip")  # the GlossaryEntry for "personal independence payment", or None
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """`python -m bot jargon`: find and explain glossary terms in text.
 
-    python -m bot jargon they said im not priority need
-    echo '{"text": "got sanctioned again"}' | python -m bot jargon --jsonl
-    python -m bot jargon --evaluate tests/data/jargon/messages.jsonl
+python -m bot jargon they said im not priority need
+echo '{"text": "got sanctioned again"}' | python -m bot jargon --jsonl
+python -m bot jargon --evaluate tests/data/jargon/messages.jsonl
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ import json
 import sys
 from typing import TextIO
 
-from bot.jargon import find_terms
+from bot.jargon import find_terms, get_matcher
 from bot.jargon.evaluate import evaluate, read_labelled
 
 
 def _result(text: str) -> dict:
     return {
         "terms": [
-            {"term": m.term, "span": m.span, "explanation": m.explanation}
-            for m in find_terms(text)
+            {"term": m.term, "span": m.span, "explanation": m.explanation} for m in find_terms(text)
         ]
     }
 
@@ -71,6 +70,7 @@ def main(argv: list[str]) -> int:
         except (OSError, ValueError) as exc:
             print(f"cannot evaluate: {exc}", file=sys.stderr)
             return 2
+        get_matcher()  # build before the clock starts: the timing is per message
         print(evaluate(rows, find_terms).report())
         return 0
     if args.jsonl:

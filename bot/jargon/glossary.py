@@ -106,8 +106,14 @@ def _entry(raw: Any, n: int, problems: list[str]) -> GlossaryEntry | None:
         if key not in raw:
             problems.append(f"{where}: no {key}")
     unknown = set(raw) - {
-        "term", "explanation", "aliases", "related", "last_checked",
-        "needs_context", "ambiguous", "not_in",
+        "term",
+        "explanation",
+        "aliases",
+        "related",
+        "last_checked",
+        "needs_context",
+        "ambiguous",
+        "not_in",
     }
     if unknown:
         problems.append(f"{where}: unknown fields {sorted(unknown)}")

@@ -1,10 +1,12 @@
 """Finding glossary terms in a client's message.
 
 Three layers, all over the cleaned text (lower case, hyphens as spaces):
-1. spaCy PhraseMatcher on the words as written and on their lemmas ("got sanctioned").
+1. spaCy PhraseMatcher on the words as written and on their lemmas ("sanctions").
 2. Guards: an ambiguous name ("pip", "recall", "script") needs a context word from its entry,
-   or the client asking what it means; a `not_in` phrase around it ("can't recall") cancels it.
-3. Fuzzy matching (fuzzy.py) for misspellings in the words left over.
+   the client asking what it means, or capitals for a short form ("PIP"); a `not_in` phrase
+   around it ("can't recall") cancels it.
+3. Fuzzy matching (fuzzy.py) for misspellings; a typo match may replace a shorter exact match
+   it contains ("probabtion oficer" over "probabtion"), never cut into one.
 The longest match wins where matches overlap; each term is reported once, in text order.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from bot.jargon import text as T
@@ -21,6 +23,7 @@ from bot.jargon.fuzzy import FuzzyIndex
 from bot.jargon.glossary import Glossary, GlossaryEntry, clean_name
 
 ASK_WINDOW = 3  # words allowed between "what is" and the term ("what is a pip")
+MAX_CAPITALS = 5  # a short form this long written in capitals counts as meant ("PIP")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class _Found:
     veto: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
     ask_ends: set[int] = field(default_factory=set)
     ask_starts: set[int] = field(default_factory=set)
+    capitals: set[int] = field(default_factory=set)  # tokens that start a capitalised short form
 
 
 class JargonMatcher:
@@ -64,10 +68,11 @@ class JargonMatcher:
         self.entries = glossary.entries
         self._keys: dict[int, tuple[str, int, str]] = {}  # match id -> (kind, entry, name)
         self._ambiguous = {(i, n) for i, e in enumerate(self.entries) for n in e.context_names()}
-        self._index: dict[str, int] = {}  # cleaned name, and its lemmas, -> entry
+        self._index: dict[str, int] = {}  # cleaned name -> entry
         nlp = T.nlp()
         self._lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self._veto = Matcher(nlp.vocab)
         names: list[tuple[str, tuple[str, ...], int]] = []
         for i, entry in enumerate(self.entries):
             for name in entry.names:
@@ -78,13 +83,11 @@ class JargonMatcher:
             for word in entry.needs_context:
                 self._add("C", i, clean_name(word))
             for phrase in entry.not_in:
-                self._add("V", i, clean_name(phrase))
+                self._add_veto(i, clean_name(phrase))
         for phrase in glossary.asking_before:
             self._add("AB", -1, clean_name(phrase))
         for phrase in glossary.asking_after:
             self._add("AA", -1, clean_name(phrase))
-        for cleaned, _, i in names:
-            self._index.setdefault(self._lemmas(cleaned), i)
         self._fuzzy = FuzzyIndex(names, T.known_words())
 
     # -- building
@@ -103,15 +106,26 @@ class JargonMatcher:
         self._lower.add(key, [doc])
         # Other word forms only from names written in their base form: "sanction" finds
         # "sanctioned", but "sectioned" must not find every "section", nor "been sectioned"
-        # every "is section". `not_in` phrases match as written: "recall if" must not
-        # cancel "getting recalled if".
-        if kind != "V" and all(t.lemma_ == t.text for t in doc):
+        # every "is section".
+        if all(t.lemma_ == t.text for t in doc):
             self._lemma.add(key, [doc])
+
+    def _add_veto(self, entry: int, cleaned: str) -> None:
+        """A `not_in` phrase, matched as written; "*" stands for any one word.
+
+        As written, not by lemma: "recall if" must not cancel "getting recalled if".
+        """
+        if not cleaned:
+            return
+        key = f"V|{entry}|{cleaned}"
+        pattern = [{} if t.text == "*" else {"LOWER": t.text} for t in T.make_doc(T.clean(cleaned))]
+        self._keys[T.nlp().vocab.strings.add(key)] = ("V", entry, cleaned)
+        self._veto.add(key, [pattern])
 
     # -- matching
 
-    def _collect(self, doc: Doc) -> _Found:
-        found = _Found()
+    def _collect(self, doc: Doc, message: str) -> _Found:
+        found = _Found(capitals=self._capitals(doc, message))
         for rank, matcher in enumerate((self._lower, self._lemma)):
             for match_id, start, end in matcher(doc):
                 kind, entry, name = self._keys[match_id]
@@ -119,12 +133,12 @@ class JargonMatcher:
                     found.names.append(_Candidate(start, end, entry, name, rank))
                 elif kind == "C":
                     found.context[entry].append((start, end))
-                elif kind == "V":
-                    found.veto[entry].append((start, end))
                 elif kind == "AB":
                     found.ask_ends.add(end)
                 else:
                     found.ask_starts.add(start)
+        for match_id, start, end in self._veto(doc):
+            found.veto[self._keys[match_id][1]].append((start, end))
         return found
 
     def _allowed(self, c: _Candidate, found: _Found) -> bool:
@@ -134,9 +148,22 @@ class JargonMatcher:
             return True
         if any(not (c.start <= cs and ce <= c.end) for cs, ce in found.context.get(c.entry, ())):
             return True
-        if c.end in found.ask_starts:
+        if c.end in found.ask_starts or c.start in found.capitals:
             return True
         return any(0 <= c.start - end <= ASK_WINDOW for end in found.ask_ends)
+
+    @staticmethod
+    def _capitals(doc: Doc, message: str) -> set[int]:
+        """Tokens written as a short form in capitals ("PIP", "TA"), unless the client is
+        writing everything in capitals."""
+        letters = [ch for ch in message if ch.isalpha()]
+        if not letters or sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
+            return set()
+        return {
+            t.i
+            for t in doc
+            if 2 <= len(t) <= MAX_CAPITALS and message[t.idx : t.idx + len(t)].isupper()
+        }
 
     @staticmethod
     def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -165,7 +192,7 @@ class JargonMatcher:
         if not message or not message.strip():
             return []
         doc = T.parse(T.clean(message))
-        found = self._collect(doc)
+        found = self._collect(doc, message)
         chosen = self._resolve([c for c in found.names if self._allowed(c, found)])
         fuzzy = [_Candidate(h.start, h.end, h.entry, h.name, 2) for h in self._fuzzy.search(doc)]
         chosen = self._add_fuzzy(chosen, [c for c in fuzzy if self._allowed(c, found)])
@@ -179,7 +206,9 @@ class JargonMatcher:
             start = doc[c.start].idx
             end = doc[c.end - 1].idx + len(doc[c.end - 1].text)
             out.append(
-                TermMatch(entry.term, message[start:end], entry.explanation, start, end, _HOW[c.rank])
+                TermMatch(
+                    entry.term, message[start:end], entry.explanation, start, end, _HOW[c.rank]
+                )
             )
         return out
 
@@ -190,14 +219,16 @@ class JargonMatcher:
         cleaned = clean_name(T.clean(query)).strip(" ?!.,;:'\"")
         for article in ("a ", "an ", "the "):
             if cleaned.startswith(article):
-                cleaned = cleaned[len(article):]
+                cleaned = cleaned[len(article) :]
         if not cleaned:
             return None
+        # The query's lemmas against the names: "sanctions" finds "sanction", but "section"
+        # does not find "sectioned".
         for key in (cleaned, self._lemmas(cleaned)):
             if key in self._index:
                 return self.entries[self._index[key]]
-        hits = self._fuzzy.search(T.parse(cleaned))
-        whole = [h for h in hits if h.start == 0 and h.end == len(T.parse(cleaned))]
+        doc = T.parse(cleaned)
+        whole = [h for h in self._fuzzy.search(doc) if h.start == 0 and h.end == len(doc)]
         if whole:
             return self.entries[min(whole, key=lambda h: h.edits).entry]
         matches = self.find(query)

@@ -7,17 +7,30 @@ lookup tables from spacy-lookups-data give lemmas ("sanctioned" -> "sanction").
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
+import spacy_lookups_data
+import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 
 # Same-length replacements, so character offsets in the cleaned text are offsets in the original.
 _CHAR_MAP = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201b": "'", "`": "'", "\u00b4": "'",
-        "\u201c": '"', "\u201d": '"',
-        "-": " ", "_": " ", "\u2010": " ", "\u2011": " ", "\u2013": " ", "\u2014": " ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "-": " ",
+        "_": " ",
+        "\u2010": " ",
+        "\u2011": " ",
+        "\u2013": " ",
+        "\u2014": " ",
         "\u00a0": " ",
     }
 )
@@ -51,13 +64,26 @@ def make_doc(text: str) -> Doc:
     return nlp().make_doc(text)
 
 
+def _lookup_data(name: str) -> object:
+    """One English table from spacy-lookups-data, with its words as strings (spaCy's own
+    Table keeps only hashes of its keys)."""
+    path = Path(str(spacy_lookups_data.en[name]))
+    gz = path.with_name(path.name + ".gz")
+    return srsly.read_gzip_json(gz) if gz.exists() else srsly.read_json(path)
+
+
 @lru_cache(maxsize=1)
 def known_words() -> frozenset[str]:
-    """English words the lemma tables know (about 67,000 forms), and stop words.
-
-    A word in here is spelt right, so fuzzy matching leaves it alone: "suction" is not a typo of
-    "section".
+    """Correctly spelt English words: WordNet lemmas, their inflections and stop words
+    (about 120,000). Fuzzy matching leaves these alone: "suction" is not a typo of "section".
     """
-    table = nlp().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-    words = set(table.keys()) | set(table.values()) | set(nlp().Defaults.stop_words)
-    return frozenset(w for w in words if isinstance(w, str))
+    lookup = _lookup_data("lemma_lookup")
+    index = _lookup_data("lemma_index")
+    words: set[str] = set(nlp().Defaults.stop_words)
+    if isinstance(lookup, dict):
+        words.update(lookup)
+        words.update(v for v in lookup.values() if isinstance(v, str))
+    if isinstance(index, dict):
+        for group in index.values():
+            words.update(w for w in group if isinstance(w, str))
+    return frozenset(words)

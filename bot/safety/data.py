@@ -6,13 +6,18 @@ import hashlib
 import json
 import logging
 import os
+import re
 from pathlib import Path
+
+import yaml
 
 log = logging.getLogger("bot.safety")
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES_DIR = ROOT / "data" / "safety"
 NORMALISE_FILE = RULES_DIR / "normalise.yml"
+CLASSIFIER_FILE = RULES_DIR / "classifier.yml"
+_ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 DATASET_DIR = ROOT / "tests" / "data" / "safety"
 
 
@@ -23,8 +28,9 @@ def model_dir() -> Path:
 
 
 def pattern_files() -> list[Path]:
-    """Every YAML file in data/safety except the normalisation tables, in a stable order."""
-    return sorted(p for p in RULES_DIR.glob("*.yml") if p.name != NORMALISE_FILE.name)
+    """Every YAML file in data/safety except the normalisation and classifier settings."""
+    skip = {NORMALISE_FILE.name, CLASSIFIER_FILE.name}
+    return sorted(p for p in RULES_DIR.glob("*.yml") if p.name not in skip)
 
 
 def dataset_files() -> list[Path]:
@@ -73,3 +79,47 @@ def fingerprint(rows: list[dict], extra_files: list[Path], version: str) -> str:
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()
+
+
+def extra_negative_rows() -> list[dict]:
+    """Ordinary messages from the assistant's NLU examples, as level-none training rows.
+
+    Which files and intents: data/safety/classifier.yml. Entity annotations ([x](y)) become x.
+    """
+    if not CLASSIFIER_FILE.is_file():
+        return []
+    config = (yaml.safe_load(CLASSIFIER_FILE.read_text(encoding="utf-8")) or {}).get(
+        "extra_negatives"
+    ) or {}
+    skip = set(config.get("skip_intents") or [])
+    rows: list[dict] = []
+    paths = sorted({p for pattern in config.get("files") or [] for p in ROOT.glob(pattern)})
+    for path in paths:
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            log.warning("%s could not be read for extra negatives, skipped", path)
+            continue
+        for item in doc.get("nlu") or []:
+            if not isinstance(item, dict) or item.get("intent") in skip:
+                continue
+            examples = item.get("examples")
+            if not isinstance(examples, str):
+                continue
+            for line in examples.splitlines():
+                line = line.strip()
+                if not line.startswith("- "):
+                    continue
+                text = _ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", line[2:]).strip()
+                if text:
+                    rows.append(
+                        {
+                            "text": text,
+                            "level": "none",
+                            "categories": [],
+                            "kind": "nlu_extra",
+                            "split": "train",
+                            "_source": f"{path.relative_to(ROOT)}:{item.get('intent')}",
+                        }
+                    )
+    return rows

@@ -17,27 +17,41 @@ import time
 from pathlib import Path
 
 from . import classifier as clf
-from .data import NORMALISE_FILE, fingerprint, load_rows, model_dir, pattern_files
-from .result import level_rank
-from .screen import Model, Screener, combine, max_scores, window_texts
+from .data import (
+    CLASSIFIER_FILE,
+    NORMALISE_FILE,
+    extra_negative_rows,
+    fingerprint,
+    load_rows,
+    model_dir,
+    pattern_files,
+)
+from .screener import Model, Screener, combine, max_scores, model_words, window_texts
 
 log = logging.getLogger("bot.safety")
 
-MODEL_VERSION = "bow2-v1"  # bump when training code changes in a way that needs a rebuild
-FOLDS = 5
-FALSE_ALARM_BUDGET = 0.03  # cross-validated false alarms on level-none lines the model may cause
-GRID = [round(0.2 + 0.02 * i, 2) for i in range(40)]  # 0.20 .. 0.98
+MODEL_VERSION = "bow2-v3"  # bump when training code changes in a way that needs a rebuild
+FOLDS = 4
+FALSE_ALARM_BUDGET = 0.01  # out-of-fold share of level-none lines the model alone may flag
+MIN_PRECISION = 0.9  # out of fold, this share of what the model flags must be right
+GRID = [round(0.5 + 0.02 * i, 2) for i in range(25)]  # 0.50 .. 0.98
 OFF = 1.01  # a threshold that never fires
+EXTRA_KIND = "nlu_extra"
 
 
 def current_fingerprint(rows: list[dict]) -> str:
-    return fingerprint(rows, [*pattern_files(), NORMALISE_FILE], MODEL_VERSION)
+    files = [*pattern_files(), NORMALISE_FILE]
+    if CLASSIFIER_FILE.is_file():
+        files.append(CLASSIFIER_FILE)
+    return fingerprint(rows, files, MODEL_VERSION)
 
 
 def ensure_model(screener: Screener, force: bool = False) -> Model | None:
     """The saved model if it is current, else train one now. None if there is nothing to use."""
     try:
         rows = load_rows(split="train")
+        if rows:
+            rows += extra_negative_rows()
         target = model_dir()
         if not rows:
             if _is_saved(target):
@@ -61,10 +75,18 @@ def ensure_model(screener: Screener, force: bool = False) -> Model | None:
 
 def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) -> Model:
     started = time.monotonic()
-    prepared = [screener.analyse(r["text"]) for r in rows]
-    texts = [doc.text for _, doc in prepared]
-    windows = [window_texts(doc) for _, doc in prepared]
-    rule_results = [screener.rule_result(norm, doc) for norm, doc in prepared]
+    prepared = []
+    for r in rows:
+        norm, doc = screener.analyse(r["text"])
+        result, outcome = screener.rule_result(norm, doc)
+        if r.get("kind") == EXTRA_KIND and result.flagged:
+            continue  # an NLU example the rules flag is not a safe "none" example
+        words = model_words(doc, outcome.guard_spans)
+        prepared.append((r, result, " ".join(words), window_texts(words)))
+    rows = [p[0] for p in prepared]
+    rule_results = [p[1] for p in prepared]
+    texts = [p[2] for p in prepared]
+    windows = [p[3] for p in prepared]
     oof = cross_validated_scores(texts, windows, rows)
     t_crisis, t_flag, report = choose_thresholds(rows, rule_results, oof)
     nlp = clf.train(texts, rows)
@@ -77,7 +99,8 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
         "version": MODEL_VERSION,
         "crisis_threshold": t_crisis,
         "flag_threshold": t_flag,
-        "train_lines": len(rows),
+        "train_lines": sum(1 for r in rows if r.get("kind") != EXTRA_KIND),
+        "extra_negative_lines": sum(1 for r in rows if r.get("kind") == EXTRA_KIND),
         "cross_validation": report,
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "seconds": round(time.monotonic() - started, 1),
@@ -116,58 +139,59 @@ def cross_validated_scores(
 
 
 def choose_thresholds(rows, rule_results, scores) -> tuple[float, float, dict]:
-    """Thresholds that catch the most the rules missed while keeping false alarms in budget.
+    """The lowest thresholds at which the classifier, on lines it never saw, is trustworthy.
 
-    A raise on a level-none line costs 3 (a false alarm), a raise of trauma to crisis costs 1,
-    a correct raise gains 1. Ties go to the higher (more careful) threshold.
+    A threshold qualifies when, out of fold, the lines it would flag include at most
+    FALSE_ALARM_BUDGET of the level-none lines and are at least MIN_PRECISION right. The rules
+    are tuned on the same train split, so "what the rules missed" there says little about new
+    text; the classifier's own out-of-fold reliability does.
     """
     gold = [r.get("level", "none") for r in rows]
-    n_none = max(1, sum(g == "none" for g in gold))
-    rule_fa = sum(1 for g, rr in zip(gold, rule_results, strict=True) if g == "none" and rr.flagged)
+    # False alarms are counted on the labelled safety lines (ordinary and hard negatives); the
+    # extra NLU lines still count against precision.
+    labelled = [r.get("kind") != EXTRA_KIND for r in rows]
+    n_none = max(1, sum(1 for g, lab in zip(gold, labelled, strict=True) if g == "none" and lab))
 
-    def run(t_crisis: float, t_flag: float) -> tuple[int, int, list[str]]:
-        gain, fa, levels = 0, rule_fa, []
-        for g, rr, s in zip(gold, rule_results, scores, strict=True):
-            level, _, raised = combine(rr.level, rr.categories, s, t_crisis, t_flag)
-            levels.append(level)
-            if not raised:
+    def pick(label: str, positive: set[str]) -> float:
+        for t in sorted(GRID):
+            hits = [
+                (g, lab)
+                for g, lab, s in zip(gold, labelled, scores, strict=True)
+                if s.get(label, 0.0) >= t
+            ]
+            if not hits:
                 continue
-            if g == "none":
-                gain -= 3
-                fa += 1 if not rr.flagged else 0
-            elif level_rank(level) <= level_rank(g):
-                gain += 1
-            else:
-                gain -= 1
-        return gain, fa, levels
+            fa = sum(1 for g, lab in hits if g == "none" and lab) / n_none
+            precision = sum(1 for g, _ in hits if g in positive) / len(hits)
+            if fa <= FALSE_ALARM_BUDGET and precision >= MIN_PRECISION:
+                return t
+        return OFF
 
-    best_c, best_gain = OFF, 0
-    for t in sorted(GRID, reverse=True):
-        gain, fa, _ = run(t, OFF)
-        if gain > best_gain and fa / n_none <= FALSE_ALARM_BUDGET:
-            best_c, best_gain = t, gain
-    base_gain = run(best_c, OFF)[0]
-    best_f, best_gain = OFF, base_gain
-    for t in sorted(GRID, reverse=True):
-        gain, fa, _ = run(best_c, t)
-        if gain > best_gain and fa / n_none <= FALSE_ALARM_BUDGET:
-            best_f, best_gain = t, gain
-    _, fa, levels = run(best_c, best_f)
-    report = _cv_report(gold, [rr.level for rr in rule_results], levels, fa, n_none)
-    return best_c, best_f, report
+    t_crisis = pick(clf.CRISIS, {"crisis"})
+    t_flag = pick(clf.FLAG, {"crisis", "trauma"})
+    levels = [
+        combine(rr.level, rr.categories, s, t_crisis, t_flag)[0]
+        for rr, s in zip(rule_results, scores, strict=True)
+    ]
+    model_levels = [combine("none", [], s, t_crisis, t_flag)[0] for s in scores]
+    report = _cv_report(gold, labelled, [rr.level for rr in rule_results], levels)
+    report["model_only"] = _cv_report(gold, labelled, ["none"] * len(gold), model_levels)
+    return t_crisis, t_flag, report
 
 
-def _cv_report(gold, rule_levels, levels, fa, n_none) -> dict:
-    def recall(pred, want, ok):
-        idx = [i for i, g in enumerate(gold) if g == want]
+def _cv_report(gold, labelled, rule_levels, levels) -> dict:
+    """Out-of-fold figures on the labelled train lines (the extra NLU lines are left out)."""
+
+    def share(pred, want, ok):
+        idx = [i for i, g in enumerate(gold) if g == want and labelled[i]]
         return round(sum(1 for i in idx if pred[i] in ok) / max(1, len(idx)), 4)
 
     return {
-        "rules_crisis_recall": recall(rule_levels, "crisis", {"crisis"}),
-        "rules_trauma_flagged": recall(rule_levels, "trauma", {"trauma", "crisis"}),
-        "crisis_recall": recall(levels, "crisis", {"crisis"}),
-        "trauma_flagged": recall(levels, "trauma", {"trauma", "crisis"}),
-        "false_alarm_rate": round(fa / n_none, 4),
+        "rules_crisis_recall": share(rule_levels, "crisis", {"crisis"}),
+        "rules_trauma_flagged": share(rule_levels, "trauma", {"trauma", "crisis"}),
+        "crisis_recall": share(levels, "crisis", {"crisis"}),
+        "trauma_flagged": share(levels, "trauma", {"trauma", "crisis"}),
+        "false_alarm_rate": share(levels, "none", {"trauma", "crisis"}),
     }
 
 
@@ -197,4 +221,4 @@ def _train_lock(target: Path):
         try:
             yield
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UNLOCK)
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -57,12 +57,18 @@ class Group:
     source: str = ""
 
 
+def load_yaml(path: Path) -> dict:
+    """Parse a YAML file with the fast C loader when PyYAML has it."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
+
+
 def load_groups(paths: list[Path]) -> tuple[list[Group], dict[str, list[str]]]:
     """All groups and word sets from the given YAML files, checked for obvious mistakes."""
     groups: list[Group] = []
     sets: dict[str, list[str]] = {}
     for path in paths:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml(path)
         for name, words in (doc.get("sets") or {}).items():
             if name in sets:
                 raise PatternError(f"{path.name}: set @{name} defined twice")

@@ -9,7 +9,7 @@ statements like "kill myself") are only dropped by guards marked `overrides_stro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import spacy
@@ -32,6 +32,7 @@ class Hit:
 class RuleOutcome:
     hits: list[Hit]  # surviving signals
     evidence_spans: list[tuple[int, int]]  # token spans of signals and the cues they needed
+    guard_spans: list[tuple[int, int]] = field(default_factory=list)  # idioms, service questions
 
 
 class _LemmaFixes:
@@ -67,12 +68,20 @@ def build_nlp(lemma_fixes: dict[str, str]) -> Language:
 class RuleEngine:
     """Compiles the groups once; `run(doc)` is then cheap."""
 
-    def __init__(self, nlp: Language, normaliser: Normaliser, pattern_files: list[Path]):
+    def __init__(
+        self,
+        nlp: Language,
+        normaliser: Normaliser,
+        pattern_files: list[Path],
+        validate: bool = False,
+    ):
+        """`validate` makes spaCy check every compiled pattern (slow; the tests turn it on)."""
         self.nlp = nlp
         self.normaliser = normaliser
         self.groups, sets = load_groups(pattern_files)
         self.by_key: dict[int, Group] = {}
-        self.matcher = Matcher(nlp.vocab, validate=True)
+        self._analysed: dict[str, list[tuple[str, str]]] = {}
+        self.matcher = Matcher(nlp.vocab, validate=validate)
         self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
         compiler = PatternCompiler(sets, self.analyse)
         for g in self.groups:
@@ -88,7 +97,10 @@ class RuleEngine:
         return self.nlp(self.normaliser(text, close=False).text)
 
     def analyse(self, word: str) -> list[tuple[str, str]]:
-        return [(t.lower_, t.lemma_) for t in self.doc(word)]
+        """(form, lemma) of each token of a normalised pattern word; cached while compiling."""
+        if word not in self._analysed:
+            self._analysed[word] = [(t.lower_, t.lemma_) for t in self.doc(word)]
+        return self._analysed[word]
 
     def run(self, doc: Doc) -> RuleOutcome:
         found: list[Hit] = []
@@ -124,7 +136,7 @@ class RuleEngine:
             kept.append(s)
             spans.append((s.start, s.end))
             spans.extend((c.start, c.end) for c in needed)
-        return RuleOutcome(kept, spans)
+        return RuleOutcome(kept, spans, [(g.start, g.end) for g in guards])
 
     @staticmethod
     def _guarded(signal: Hit, guards: list[Hit]) -> bool:

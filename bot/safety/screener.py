@@ -6,15 +6,15 @@ import logging
 import threading
 from dataclasses import dataclass
 
-import yaml
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import classifier as clf
 from .data import NORMALISE_FILE, pattern_files
 from .normalise import Normalised, Normaliser
+from .patterns import load_yaml
 from .result import CATEGORY_LEVEL, SafetyResult, level_rank, sort_categories
-from .rules import RuleEngine, build_nlp
+from .rules import RuleEngine, RuleOutcome, build_nlp
 
 log = logging.getLogger("bot.safety")
 
@@ -55,13 +55,24 @@ def cap(text: str) -> str:
     return text[:HEAD_CHARS] + "\n.\n" + text[-TAIL_CHARS:]
 
 
-def window_texts(doc: Doc) -> list[str]:
-    if len(doc) <= WINDOW_TOKENS:
-        return [doc.text]
+def model_words(doc: Doc, guard_spans: list[tuple[int, int]]) -> list[str]:
+    """The words the classifier reads: everything except what a guard recognised.
+
+    Guards mark idioms and service questions ("this form is killing me", "how do i get
+    naloxone"); hiding those words keeps the classifier from re-reading them as danger.
+    """
+    hidden = {i for start, end in guard_spans for i in range(start, end)}
+    return [t.text for t in doc if t.i not in hidden]
+
+
+def window_texts(words: list[str]) -> list[str]:
+    """Long messages are read in overlapping windows, so a crisis at the end still stands out."""
+    if len(words) <= WINDOW_TOKENS:
+        return [" ".join(words)]
     out = []
-    for start in range(0, len(doc), WINDOW_STRIDE):
-        out.append(doc[start : start + WINDOW_TOKENS].text)
-        if start + WINDOW_TOKENS >= len(doc):
+    for start in range(0, len(words), WINDOW_STRIDE):
+        out.append(" ".join(words[start : start + WINDOW_TOKENS]))
+        if start + WINDOW_TOKENS >= len(words):
             break
     return out
 
@@ -110,20 +121,20 @@ def combine(
 class Screener:
     """All layers, loaded once. `screen()` is safe to call from many threads."""
 
-    def __init__(self, model: Model | None = None):
-        config = yaml.safe_load(NORMALISE_FILE.read_text(encoding="utf-8")) or {}
+    def __init__(self, model: Model | None = None, validate: bool = False):
+        config = load_yaml(NORMALISE_FILE)
         self.nlp = build_nlp(config.get("lemmas") or {})
         table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
         lemmas = set(table.values())
         self.normaliser = Normaliser(config, lambda w: w in lemmas or w in table)
-        self.rules = RuleEngine(self.nlp, self.normaliser, pattern_files())
+        self.rules = RuleEngine(self.nlp, self.normaliser, pattern_files(), validate=validate)
         self.model = model
 
     def analyse(self, text: object) -> tuple[Normalised, Doc]:
         norm = self.normaliser(cap(coerce_text(text)))
         return norm, self.nlp(norm.text)
 
-    def rule_result(self, norm: Normalised, doc: Doc) -> SafetyResult:
+    def rule_result(self, norm: Normalised, doc: Doc) -> tuple[SafetyResult, RuleOutcome]:
         outcome = self.rules.run(doc)
         level = "none"
         cats: set[str] = set()
@@ -136,19 +147,26 @@ class Screener:
         cats = {c for c in cats if CATEGORY_LEVEL.get(c) == level}
         signals = sorted({hit.group.id for hit in outcome.hits})
         evidence = _evidence(norm, doc, outcome.evidence_spans)
-        return SafetyResult(level, sort_categories(cats), evidence, signals=signals)
+        return SafetyResult(level, sort_categories(cats), evidence, signals=signals), outcome
 
-    def scores(self, doc: Doc) -> dict[str, float]:
-        if self.model is None or not doc.text:
+    def scores(self, doc: Doc, outcome: RuleOutcome) -> dict[str, float]:
+        if self.model is None:
             return {}
-        return max_scores(clf.predict(self.model.nlp, window_texts(doc)))
+        words = model_words(doc, outcome.guard_spans)
+        if not any(w.isalnum() for w in words):
+            return {}
+        return max_scores(clf.predict(self.model.nlp, window_texts(words)))
 
     def screen(self, text: object) -> SafetyResult:
         norm, doc = self.analyse(text)
-        result = self.rule_result(norm, doc)
+        result, outcome = self.rule_result(norm, doc)
         if self.model is None:
             return result
-        scores = self.scores(doc)
+        try:
+            scores = self.scores(doc, outcome)
+        except Exception:  # the rules have answered; a broken model must not hide that
+            log.exception("safety classifier failed on a message; using the rules' answer")
+            return result
         level, cats, raised = combine(
             result.level,
             result.categories,
@@ -212,6 +230,6 @@ def screen(text: object) -> SafetyResult:
     """Screen one message. Never raises: on an internal error the message is flagged for a human."""
     try:
         return get_screener().screen(text)
-    except Exception:
+    except Exception:  # a bug must not drop a message: flag it so a person looks at it
         log.exception("safety screen failed; flagging the message for a human to look at")
         return SafetyResult(level="trauma", categories=["other"], matched=[])

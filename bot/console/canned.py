@@ -1,0 +1,33 @@
+"""Canned replies navigators can pick (data/content/canned_replies.yml, edited by staff)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import content
+
+FILE = "canned_replies"
+
+
+def canned_replies() -> list[dict[str, str]]:
+    """[{"id", "label", "text"}], in the file's order."""
+    data: dict[str, Any] = content.load(FILE)
+    out = []
+    for entry in data.get("replies") or []:
+        if isinstance(entry, dict) and entry.get("id") and entry.get("text"):
+            text = " ".join(str(entry["text"]).split())
+            out.append(
+                {
+                    "id": str(entry["id"]),
+                    "label": str(entry.get("label") or entry["id"]),
+                    "text": text,
+                }
+            )
+    return out
+
+
+def canned_text(reply_id: str) -> str | None:
+    for entry in canned_replies():
+        if entry["id"] == reply_id:
+            return entry["text"]
+    return None

@@ -1,0 +1,116 @@
+"""Parts of the safety screen: normalisation, the pattern language, guards, raise-only model."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.safety import classifier as clf
+from bot.safety.data import load_rows, pattern_files
+from bot.safety.patterns import PatternCompiler, PatternError, load_groups
+from bot.safety.result import level_rank
+from bot.safety.screener import Screener, combine, window_texts
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Screener:
+    return Screener(model=None, validate=True)  # spaCy checks every compiled pattern
+
+
+def norm(s: Screener, text: str) -> str:
+    return s.normaliser(text, close=False).text
+
+
+def test_normalisation(rules_only):
+    assert norm(rules_only, "PLEEEEASE help") == "please help"
+    assert norm(rules_only, "soooo tired") == "so tired"
+    assert norm(rules_only, "kms") == "kill myself"
+    assert norm(rules_only, "i cant") == "i can not"
+    assert norm(rules_only, "I’m gonna") == "i am going to"
+    assert norm(rules_only, "want 2 die") == "want to die"
+    assert norm(rules_only, "2 tablets") == "2 tablets"
+    assert norm(rules_only, "ill be gone") == "i will be gone"
+    assert norm(rules_only, "im ill") == "i am ill"
+    assert norm(rules_only, "k1ll mys3lf") == "kill myself"
+    assert norm(rules_only, "3am") == "3am"
+    assert norm(rules_only, "nothin left") == "nothing left"
+    assert norm(rules_only, "self-harm!!") == "self harm ! !"
+
+
+def test_evidence_maps_back_to_the_original(rules_only):
+    n = rules_only.normaliser("Honestly I wanna KMS… soooon")
+    start = n.text.index("kill")
+    end = n.text.index("myself") + len("myself")
+    assert n.source(start, end) == "KMS"
+    assert n.source(n.text.index("soon"), n.text.index("soon") + 4) == "soooon"
+
+
+def test_every_group_says_why_and_every_signal_has_a_level():
+    groups, _ = load_groups(pattern_files())
+    assert groups
+    for g in groups:
+        assert len(g.why) > 20, g.id
+        if g.kind == "signal":
+            assert g.level in ("crisis", "trauma") and g.categories, g.id
+
+
+def test_pattern_language(rules_only):
+    c = PatternCompiler({"pills": ["tablet", "paracetamol"]}, rules_only.rules.analyse)
+    [pattern] = c.compile("took ~2 @pills")
+    assert pattern[0] == {"LEMMA": {"IN": ["take"]}}
+    assert pattern[1]["OP"] == "{0,2}"
+    assert set(pattern[2]["LEMMA"]["IN"]) == {"tablet", "paracetamol"}
+    assert len(c.compile("going+to|will kill")) == 2  # a two-word alternative is its own branch
+    with pytest.raises(PatternError):
+        c.compile("~2 kill")
+    with pytest.raises(PatternError):
+        c.compile("@nosuchset")
+
+
+def test_a_guard_does_not_remove_a_strong_signal(rules_only):
+    # "killing me" hyperbole guard vs. a plain statement next to it
+    r = rules_only.screen("this job is killing me, honestly i want to kill myself")
+    assert r.level == "crisis" and "suicide.direct" in r.signals
+
+
+def test_past_markers_turn_violence_into_trauma(rules_only):
+    assert rules_only.screen("my ex hit me last night").level == "crisis"
+    assert rules_only.screen("my ex used to hit me, we split years ago").level == "trauma"
+    assert rules_only.screen("got stabbed last week and theyre coming back").level == "crisis"
+    assert rules_only.screen("got stabbed 5 years ago").level == "trauma"
+
+
+def test_exposure_needs_cold_or_illness(rules_only):
+    assert rules_only.screen("sleeping rough tonight").level == "none"
+    assert rules_only.screen("sleeping rough tonight and its snowing").level == "crisis"
+
+
+def test_the_model_only_raises():
+    rng = random.Random(3)
+    labels = [clf.CRISIS, clf.FLAG, "CAT_suicide", "CAT_bereavement", "CAT_medical"]
+    for _ in range(500):
+        rule_level = rng.choice(["none", "trauma", "crisis"])
+        rule_cats = {"none": [], "trauma": ["bereavement"], "crisis": ["medical"]}[rule_level]
+        scores = {k: rng.random() for k in labels}
+        level, cats, raised = combine(rule_level, rule_cats, scores, 0.6, 0.6)
+        assert level_rank(level) >= level_rank(rule_level)
+        if level == rule_level:
+            assert set(rule_cats) <= set(cats)
+        assert bool(cats) == (level != "none"), (rule_level, level, cats)
+
+
+def test_long_messages_are_read_in_windows():
+    words = [f"w{i}" for i in range(200)]
+    windows = window_texts(words)
+    assert len(windows) > 1
+    assert windows[-1].endswith("w199")
+    assert window_texts(["one", "two"]) == ["one two"]
+
+
+def test_train_data_has_both_splits():
+    rows = load_rows()
+    if not rows:
+        pytest.skip("no labelled safety data yet")
+    splits = {r.get("split") for r in rows}
+    assert {"train", "heldout"} <= splits
