@@ -12,6 +12,7 @@ COMMANDS = {
     "safety": "screen text for crisis and trauma signals (see `safety --help`)",
     "reminders": "parse reminder times (see `reminders parse --help`)",
     "jargon": "find and explain jargon in text (see `jargon --help`)",
+    "content": "`content check`: the plain-language gate over every client-facing text",
     "user": "manage navigator console accounts (see `user --help`)",
 }
 
@@ -69,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.console.cli import main as user_main
 
         return user_main(rest)
+    if command == "content":
+        from bot.content_check import main as content_main
+
+        return content_main(rest)
     print(f"Unknown command {command!r}.\n\n{usage()}", file=sys.stderr)
     return 2
 

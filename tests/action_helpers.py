@@ -80,3 +80,7 @@ def render(dispatcher: CollectingDispatcher, slots: dict[str, Any] | None = None
             values.update({k: v for k, v in message.items() if k not in STANDARD_KEYS})
             out.append(template.format(**values))
     return out
+
+
+def domain_text(response: str, **values: Any) -> str:
+    return DOMAIN["responses"][response][0]["text"].format(**values)

@@ -14,7 +14,14 @@ from actions.reminders import (
     match_reminder,
     yes_or_no,
 )
-from tests.action_helpers import make_tracker, render, responses, run_action, slots_from
+from tests.action_helpers import (
+    domain_text,
+    make_tracker,
+    render,
+    responses,
+    run_action,
+    slots_from,
+)
 
 NOW = "2026-11-26T15:00:00+00:00"  # a Thursday afternoon
 META = {"now": NOW}
@@ -114,8 +121,10 @@ def test_save_sends_the_gateway_a_create_request_and_confirms() -> None:
     custom = [m["custom"] for m in dispatcher.messages if m.get("custom")]
     assert custom == [{"reminder": {"op": "create", "what": "probation",
                                     "due": "2026-12-01T10:30:00+00:00", "day_before": True}}]  # fmt: skip
-    assert render(dispatcher, slots)[-1] == (
-        "Done. I will text you about probation on Tuesday 1 December at 10:30am, and the day before too."
+    assert render(dispatcher, slots)[-1] == domain_text(
+        "utter_reminder_saved_with_day_before",
+        reminder_what="probation",
+        reminder_when_words="Tuesday 1 December at 10:30am",
     )
     assert all(e["value"] is None for e in events)
 
@@ -139,7 +148,9 @@ def test_cancel_finds_the_named_reminder() -> None:
     tracker = make_tracker("cancel the dentist one", metadata={**META, "reminders": UPCOMING})
     dispatcher, _ = run_action(ActionCancelReminder(), tracker)
     assert dispatcher.messages[0]["custom"] == {"reminder": {"op": "cancel", "id": 9}}
-    assert render(dispatcher)[-1] == "OK, I have cancelled the reminder about the dentist."
+    assert render(dispatcher)[-1] == domain_text(
+        "utter_reminder_cancelled", reminder_what="the dentist"
+    )
 
 
 def test_cancel_without_a_name_asks_which() -> None:
@@ -157,7 +168,11 @@ def test_change_moves_the_named_reminder() -> None:
     assert dispatcher.messages[0]["custom"] == {
         "reminder": {"op": "reschedule", "id": 7, "due": "2026-12-03T14:00:00+00:00"}
     }
-    assert render(dispatcher)[-1] == "Done. I have moved probation to Thursday 3 December at 2pm."
+    assert render(dispatcher)[-1] == domain_text(
+        "utter_reminder_moved",
+        reminder_what="probation",
+        reminder_when_words="Thursday 3 December at 2pm",
+    )
 
 
 def test_matching_and_yes_no_helpers() -> None:

@@ -24,8 +24,10 @@ from tests.test_console_support import (
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with cheap_hashing(), console_client(settings_in(tmp_path_factory.mktemp("access"),
-                                                     free_port())) as client:
+    with (
+        cheap_hashing(),
+        console_client(settings_in(tmp_path_factory.mktemp("access"), free_port())) as client,
+    ):
         crisis(client, "access-1")
         yield client
 
@@ -149,7 +151,8 @@ def test_form_posts_need_the_csrf_field(app: TestClient) -> None:
     me = app.get("/api/console/me").json()
     assert me["on_duty"] is False
     ok = app.post(
-        "/console/duty", data={"on_duty": "1", "csrf_token": me["csrf_token"]},
+        "/console/duty",
+        data={"on_duty": "1", "csrf_token": me["csrf_token"]},
         follow_redirects=False,
     )
     assert ok.status_code == 303 and app.get("/api/console/me").json()["on_duty"] is True

@@ -173,9 +173,7 @@ def test_pages_send_security_headers(app: TestClient) -> None:
     assert app.get("/api/console/queue").headers["cache-control"] == "no-store"
 
 
-def test_cli_adds_a_user_with_the_password_from_stdin(
-    tmp_path: Path, monkeypatch, capsys
-) -> None:
+def test_cli_adds_a_user_with_the_password_from_stdin(tmp_path: Path, monkeypatch, capsys) -> None:
     db_path = tmp_path / "cli.db"
     monkeypatch.setenv("DB_PATH", str(db_path))
     monkeypatch.setenv("VAR_DIR", str(tmp_path))

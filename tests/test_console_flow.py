@@ -35,8 +35,13 @@ def ask_for_person(app: TestClient, client_id: str) -> int:
     app.post("/api/chat", json={"client_id": client_id, "text": "hello"})
     client, _ = services.conversations.client_for("web", client_id)
     handoff, _ = services.handoffs.open(
-        client["id"], reason="client_request", level="none", categories=[], priority="normal",
-        trigger_message_id=None, trigger_text="can i talk to someone about my benefits",
+        client["id"],
+        reason="client_request",
+        level="none",
+        categories=[],
+        priority="normal",
+        trigger_message_id=None,
+        trigger_text="can i talk to someone about my benefits",
     )
     return handoff["id"]
 
@@ -77,12 +82,16 @@ def test_claim_reply_note_return(app: TestClient) -> None:
     assert sent["text"] == "I'm here - take your time..."  # plain ASCII for SMS
 
     canned = canned_replies()[0]
-    app.post(f"/api/console/handoffs/{handoff_id}/reply", json={"canned": canned["id"]},
-             headers=sam)
+    app.post(
+        f"/api/console/handoffs/{handoff_id}/reply", json={"canned": canned["id"]}, headers=sam
+    )
     assert client_messages(app, "flow-1")[-1]["text"] == canned["text"]
 
-    note = app.post(f"/api/console/handoffs/{handoff_id}/notes",
-                    json={"text": "Private: mentioned a sister in Erdington"}, headers=sam)
+    note = app.post(
+        f"/api/console/handoffs/{handoff_id}/notes",
+        json={"text": "Private: mentioned a sister in Erdington"},
+        headers=sam,
+    )
     assert note.status_code == 200
     everything_client_sees = str(client_messages(app, "flow-1")) + str(
         app.post("/api/chat", json={"client_id": "flow-1", "text": "ok"}).json()
@@ -113,16 +122,23 @@ def test_claim_reply_note_return(app: TestClient) -> None:
 def test_only_the_holder_replies_and_a_claim_is_single(app: TestClient) -> None:
     handoff_id = crisis(app, "flow-2")["id"]
     sam = signed_in(app, "sam")
-    assert app.post(f"/api/console/handoffs/{handoff_id}/reply", json={"text": "hi"},
-                    headers=sam).status_code == 409  # claim first
+    assert (
+        app.post(
+            f"/api/console/handoffs/{handoff_id}/reply", json={"text": "hi"}, headers=sam
+        ).status_code
+        == 409
+    )  # claim first
     app.post(f"/api/console/handoffs/{handoff_id}/claim", headers=sam)
     alex = signed_in(app, "alex")
     again = app.post(f"/api/console/handoffs/{handoff_id}/claim", headers=alex)
     assert again.status_code == 409 and "error" in again.json()
-    assert app.post(f"/api/console/handoffs/{handoff_id}/reply", json={"text": "hi"},
-                    headers=alex).status_code == 409
-    assert app.post(f"/api/console/handoffs/{handoff_id}/close",
-                    headers=alex).status_code == 409
+    assert (
+        app.post(
+            f"/api/console/handoffs/{handoff_id}/reply", json={"text": "hi"}, headers=alex
+        ).status_code
+        == 409
+    )
+    assert app.post(f"/api/console/handoffs/{handoff_id}/close", headers=alex).status_code == 409
     # Admins may close a conversation someone else holds.
     ada = signed_in(app, "ada")
     closed = app.post(f"/api/console/handoffs/{handoff_id}/close", headers=ada)
@@ -143,7 +159,10 @@ def test_returning_client_is_offered_the_same_navigator(app: TestClient) -> None
     item = app.get("/api/console/queue").json()["handoffs"][0]
     assert item["id"] == second
     assert item["last_helped_by"] == {
-        "user_name": "sam", "display_name": "Sam Jones", "on_duty": True, "is_me": False,
+        "user_name": "sam",
+        "display_name": "Sam Jones",
+        "on_duty": True,
+        "is_me": False,
     }
     assert "Last helped by Sam Jones, on duty now" in app.get("/console/queue").text
     summary = app.get(f"/api/console/handoffs/{second}").json()["summary"]
@@ -199,8 +218,16 @@ def test_admin_reads_the_audit_log(app: TestClient) -> None:
 def test_canned_replies_are_plain_and_short() -> None:
     replies = canned_replies()
     assert len(replies) >= 8 and len({r["id"] for r in replies}) == len(replies)
-    allowed_numbers = {"999", "55", "116 123", "85258", "111", "0808 2000 247",
-                       "0300 123 6600", "0300 500 0914"}
+    allowed_numbers = {
+        "999",
+        "55",
+        "116 123",
+        "85258",
+        "111",
+        "0808 2000 247",
+        "0300 123 6600",
+        "0300 500 0914",
+    }
     for reply in replies:
         text = reply["text"]
         assert text.isascii() and len(text) <= 306, reply["id"]

@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from bot import content
 from bot.conversations import ConversationStore
 from bot.outbound import Outbound
 from bot.reminders.apply import ReminderRequestError, apply_reminder_request
@@ -45,7 +46,9 @@ def test_due_reminder_is_sent_once_with_plain_words(tmp_path: Path) -> None:
     assert asyncio.run(on_time.run_once()) == 1
     assert asyncio.run(on_time.run_once()) == 0
     sent = [m for m in conversations.transcript(client["id"]) if m["direction"] == "out"]
-    assert [m["text"] for m in sent] == ["Reminder: probation at Thursday 26 November at 3:30pm."]
+    assert [m["text"] for m in sent] == [
+        content.text("reminders", "due", what="probation", when="Thursday 26 November at 3:30pm")
+    ]
     assert reminders.for_client(client["id"])[0]["status"] == "sent"
 
 
@@ -71,10 +74,8 @@ def test_day_before_and_clock_change_wording(tmp_path: Path) -> None:
     )  # fmt: skip
     day_before = dispatcher_at(conversations, reminders, appointment - timedelta(days=1))
     asyncio.run(day_before.run_once())
-    assert (
-        conversations.transcript(client["id"])[-1]["text"]
-        == "Reminder: court is tomorrow at 10:30am."
-    )
+    expected = content.text("reminders", "day_before", what="court", time="10:30am")
+    assert conversations.transcript(client["id"])[-1]["text"] == expected
 
 
 def test_opted_out_clients_get_no_reminders(tmp_path: Path) -> None:

@@ -232,8 +232,13 @@ def test_cli_evaluate_lists_misses(tmp_path, capsys):
     f = tmp_path / "mini.jsonl"
     rows = [
         {"text": "kms", "level": "crisis", "categories": ["suicide"], "split": "heldout"},
-        {"text": "dying for a brew", "level": "none", "categories": [], "kind": "hard_negative",
-         "split": "heldout"},
+        {
+            "text": "dying for a brew",
+            "level": "none",
+            "categories": [],
+            "kind": "hard_negative",
+            "split": "heldout",
+        },
         {"text": "hello there", "level": "crisis", "categories": ["suicide"], "split": "heldout"},
         {"text": "kms", "level": "crisis", "categories": ["suicide"], "split": "train"},
     ]

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from .anchored import AnchoredMatcher
 from .normalise import Normaliser
 from .patterns import Group, PatternCompiler, load_groups
 
@@ -81,14 +82,16 @@ class RuleEngine:
         self.groups, sets = load_groups(pattern_files)
         self.by_key: dict[int, Group] = {}
         self._analysed: dict[str, list[tuple[str, str]]] = {}
-        self.matcher = Matcher(nlp.vocab, validate=validate)
+        self.matcher = AnchoredMatcher(nlp.vocab, validate=validate)
         self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
         compiler = PatternCompiler(sets, self.analyse)
         for g in self.groups:
             key = nlp.vocab.strings.add(g.id)
             self.by_key[key] = g
             if g.patterns:
-                self.matcher.add(g.id, [t for p in g.patterns for t in compiler.compile(p)])
+                for p in g.patterns:
+                    for tokens in compiler.compile(p):
+                        self.matcher.add(g.id, tokens)
             if g.phrases:
                 self.phrases.add(g.id, [self.doc(p) for p in g.phrases])
 
