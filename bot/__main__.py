@@ -31,7 +31,16 @@ def serve() -> int:
 
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    # ws="none": no websockets here (the console uses server-sent events), and uvicorn's
+    # websockets support does not work with the websockets 10 that Rasa pins.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        ws="none",
+        timeout_graceful_shutdown=3,  # open console event streams must not hold up a stop
+    )
     return 0
 
 

@@ -142,7 +142,7 @@ class Engine:
         )
         replies = [crisis_reply(result.categories)]
         if created or handoff["state"] == "queued":
-            replies += self.handoffs.arrival_texts("urgent")
+            replies += self.handoffs.arrival_texts("urgent", client["id"])
         self._reply(client, channel, outcome, replies)
         self.conversations.set_message(message_id, status="to_navigator")
         outcome.handoff = handoff
@@ -185,7 +185,9 @@ class Engine:
                 trigger_text=trigger_text or text,
             )
             outcome.handoff = handoff
-            self._reply(client, channel, outcome, self.handoffs.arrival_texts("normal"))
+            self._reply(
+                client, channel, outcome, self.handoffs.arrival_texts("normal", client["id"])
+            )
         else:
             self.conversations.record_event(client["id"], "trauma_offer_declined")
             self._reply(client, channel, outcome, [content.text("handoff", "trauma_declined")])
@@ -242,7 +244,7 @@ class Engine:
             trigger_text=text,
         )
         outcome.handoff = handoff
-        return self.handoffs.arrival_texts("normal")
+        return self.handoffs.arrival_texts("normal", client["id"])
 
     # Helpers -------------------------------------------------------------------------------
     def now(self) -> datetime:

@@ -22,6 +22,7 @@ from bot.training import model_path, rasa_env, rasa_executable, train_if_changed
 
 STARTUP_TIMEOUT_SECONDS = 300
 MAX_BACKOFF_SECONDS = 30.0
+STABLE_AFTER_SECONDS = 60.0
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Child:
     restarts: int = 0
     next_start: float = 0.0
     backoff: float = field(default=1.0)
+    started_at: float = 0.0
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +49,7 @@ class Child:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches the supervisor, which stops children itself
         )
+        self.started_at = time.monotonic()
         log.close()
         pid_dir = self.log_path.parent.parent / "run"
         pid_dir.mkdir(parents=True, exist_ok=True)
@@ -117,6 +120,8 @@ def banner(settings: Settings, started_in: float) -> str:
             "",
             f"The assistant is ready (started in {started_in:.0f} s).",
             f"  Web chat:  {settings.gateway_url}/",
+            f"  Console:   {settings.gateway_url}/console/ (navigators and staff)",
+            "             first user: .venv/bin/python -m bot user add NAME --role admin",
             f"  Health:    {settings.gateway_url}/healthz",
             f"  Logs:      {settings.var_dir / 'logs'}/",
             "Press Ctrl-C to stop.",
@@ -147,6 +152,8 @@ def run(settings: Settings) -> int:
             now = time.monotonic()
             for child in children:
                 if child.alive():
+                    if now - child.started_at > STABLE_AFTER_SECONDS:
+                        child.backoff = 1.0  # it has run well: the next failure restarts quickly
                     continue
                 if child.next_start == 0.0:
                     code = child.process.returncode if child.process else None

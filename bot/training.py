@@ -69,7 +69,7 @@ def rasa_env(settings: Settings) -> dict[str, str]:
             "TF_INTER_OP_PARALLELISM_THREADS": env.get("TF_INTER_OP_PARALLELISM_THREADS", "1"),
             "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", "2"),
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "ACTION_SERVER_URL": f"{settings.action_url}/webhook",
+            "ACTION_ENDPOINT_URL": f"{settings.action_url}/webhook",
             "TRACKER_DB": str(settings.tracker_db_path),
             "PYTHONPATH": str(settings.root),
         }

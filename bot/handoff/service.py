@@ -7,7 +7,7 @@ While a handoff is queued or held, the client's messages go to the navigators, n
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlite_utils import Database
@@ -19,6 +19,10 @@ from bot.handoff.notifier import Notifier
 from bot.store import dumps, loads_list, utc_now
 
 ACTIVE_STATES = ("queued", "with_navigator")
+# An open console refreshes its navigator's presence every 15 seconds. A navigator not seen for
+# longer than this (laptop closed without logging out) does not count as on duty, so the
+# assistant never promises a person who is not there.
+PRESENCE_FRESH_FOR = timedelta(minutes=2)
 PRIORITY_RANK = {"urgent": 0, "normal": 1}
 LEVEL_RANK = {"crisis": 0, "trauma": 1, "none": 2}
 
@@ -109,7 +113,33 @@ class HandoffService:
             )
 
     def on_duty(self) -> list[dict[str, Any]]:
-        return list(self.db["navigator_presence"].rows_where("on_duty = 1", order_by="user_name"))
+        fresh_since = (self.clock() - PRESENCE_FRESH_FOR).isoformat(timespec="microseconds")
+        return list(
+            self.db["navigator_presence"].rows_where(
+                "on_duty = 1 AND updated_at >= ?", [fresh_since], order_by="user_name"
+            )
+        )
+
+    def first_name_of(self, user_name: str | None) -> str:
+        """The name a client sees for a navigator: their first name, never the login name."""
+        row = self.db.execute(
+            "SELECT display_name FROM navigator_presence WHERE user_name = ?", [user_name]
+        ).fetchone()
+        if not row and self.db["console_users"].exists():
+            row = self.db.execute(
+                "SELECT display_name FROM console_users WHERE user_name = ?", [user_name]
+            ).fetchone()
+        display = (row[0] if row else None) or "Navigator"
+        return display.split()[0]
+
+    def previous_navigator(self, client_id: int) -> str | None:
+        """Who helped this client last time (the single named worker), if anyone did."""
+        row = self.db.execute(
+            "SELECT navigator FROM handoffs WHERE client_id = ? AND navigator IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            [client_id],
+        ).fetchone()
+        return row[0] if row else None
 
     def someone_on_duty(self) -> bool:
         return bool(self.on_duty())
@@ -120,9 +150,13 @@ class HandoffService:
             return content.text("handoff", "when_unknown")
         return describe_time(start, self.clock())
 
-    def arrival_texts(self, priority: str) -> list[str]:
+    def arrival_texts(self, priority: str, client_id: int | None = None) -> list[str]:
         """What the client reads when their conversation joins the queue: honest about duty."""
-        if self.someone_on_duty():
+        on_duty = self.on_duty()
+        if on_duty:
+            before = self.previous_navigator(client_id) if client_id else None
+            if before and any(row["user_name"] == before for row in on_duty):
+                return [content.text("handoff", "same_navigator", name=self.first_name_of(before))]
             return [content.text("handoff", f"{priority}_on_duty")]
         return [content.text("handoff", f"{priority}_off_duty", when=self.next_pickup_words())]
 

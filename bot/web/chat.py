@@ -88,10 +88,13 @@ async def messages_since(request: Request) -> JSONResponse:
                     "id": message["id"],
                     "text": message["text"],
                     "sender": message["sender"],
-                    "author": message["author"],
+                    # Clients see a navigator's first name, never their login name.
+                    "author": services.handoffs.first_name_of(message["author"])
+                    if message["sender"] == "navigator"
+                    else None,
                 }
             )
-            if message["status"] == "pending":
+            if message["status"] in ("pending", "sent"):
                 services.conversations.set_message(message["id"], status="delivered")
     active = services.handoffs.active_for(row[0])
     handoff = {k: active[k] for k in ("state", "priority", "level")} if active else None
