@@ -13,14 +13,13 @@ def canned_replies() -> list[dict[str, str]]:
     """[{"id", "label", "text"}], in the file's order."""
     data: dict[str, Any] = content.load(FILE)
     out = []
-    for entry in data.get("replies") or []:
-        if isinstance(entry, dict) and entry.get("id") and entry.get("text"):
-            text = " ".join(str(entry["text"]).split())
+    for reply_id, entry in (data.get("replies") or {}).items():
+        if isinstance(entry, dict) and entry.get("text"):
             out.append(
                 {
-                    "id": str(entry["id"]),
-                    "label": str(entry.get("label") or entry["id"]),
-                    "text": text,
+                    "id": str(reply_id),
+                    "label": str(entry.get("label") or reply_id),
+                    "text": " ".join(str(entry["text"]).split()),
                 }
             )
     return out

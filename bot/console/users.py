@@ -101,10 +101,17 @@ class UserStore:
 
     def verify(self, user_name: str, password: str) -> User | None:
         """The active user whose password this is, or None. Always costs one hash check."""
-        rows = list(self.table.rows_where("user_name = ?", [normalise_name(user_name)]))
-        row = rows[0] if rows else None
+        row = self.credentials(user_name)
         ok = passwords.verify_password(row["password_hash"] if row else None, password)
-        if not (ok and row and row["active"]):
+        return self.accept(row, password) if ok else None
+
+    def credentials(self, user_name: str) -> dict[str, Any] | None:
+        rows = list(self.table.rows_where("user_name = ?", [normalise_name(user_name)]))
+        return rows[0] if rows else None
+
+    def accept(self, row: dict[str, Any] | None, password: str) -> User | None:
+        """After a matching password: the user if active (re-hashed if the parameters changed)."""
+        if not (row and row["active"]):
             return None
         if passwords.needs_rehash(row["password_hash"]):
             self._set_hash(row["user_name"], password)

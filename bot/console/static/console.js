@@ -56,7 +56,16 @@
   if (body.dataset.live && window.EventSource) {
     const source = new EventSource(body.dataset.live);
     source.addEventListener("open", function () { setLive("Live updates: on"); });
-    source.addEventListener("error", function () { setLive("Live updates lost. Trying again..."); });
+    source.addEventListener("error", function () {
+      setLive("Live updates lost. Trying again...");
+      if (source.readyState === EventSource.CLOSED) {
+        // The stream was refused (signed out, or the session ran out): check, then retry.
+        fetch("/api/console/me", { credentials: "same-origin" }).then(function (response) {
+          if (response.status === 401) location.reload();
+          else setTimeout(function () { location.reload(); }, 10000);
+        }).catch(function () { setTimeout(function () { location.reload(); }, 10000); });
+      }
+    });
     source.addEventListener("signed_out", function () { source.close(); location.reload(); });
     source.addEventListener("queue", function (message) {
       const data = JSON.parse(message.data);
