@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import latest_text
-from bot.jargon import explain, find_terms
+from bot.jargon import explain, find_terms, get_matcher
+
+# Build the glossary matcher in the background when the action server starts, so the first
+# client who asks what a word means does not wait for it.
+threading.Thread(target=get_matcher, name="glossary-warm-up", daemon=True).start()
 
 # How many terms one reply explains (SMS length).
 MAX_TERMS = 2
