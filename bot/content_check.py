@@ -77,39 +77,42 @@ def _yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def _responses(path: Path, data: dict[str, Any]) -> Iterator[Text]:
+def _responses(source: str, data: dict[str, Any]) -> Iterator[Text]:
     for name, variants in (data.get("responses") or {}).items():
         for variant in variants or []:
             if isinstance(variant, dict) and variant.get("text"):
-                yield Text(str(path.relative_to(ROOT)), name, fill(str(variant["text"]).strip()))
+                yield Text(source, name, fill(str(variant["text"]).strip()))
 
 
-def _strings(path: Path, value: Any, name: str) -> Iterator[Text]:
+def _strings(source: str, value: Any, name: str) -> Iterator[Text]:
     if isinstance(value, str):
-        yield Text(str(path.relative_to(ROOT)), name, fill(value.strip()))
+        yield Text(source, name, fill(value.strip()))
     elif isinstance(value, dict):
         for key, inner in value.items():
             if str(key).endswith("_words"):
                 continue  # word lists the gateway matches against, not texts a client reads
-            yield from _strings(path, inner, f"{name}.{key}" if name else str(key))
+            yield from _strings(source, inner, f"{name}.{key}" if name else str(key))
 
 
 def collect(root: Path = ROOT) -> list[Text]:
     """Every client-facing text in the project."""
     from bot.safety_reply import crisis_reply
 
-    texts: list[Text] = list(_responses(root / "domain.yml", _yaml(root / "domain.yml")))
+    def rel(path: Path) -> str:
+        return str(path.relative_to(root))
+
+    texts: list[Text] = list(_responses("domain.yml", _yaml(root / "domain.yml")))
     for path in sorted((root / "data" / "nlu").rglob("*.yml")):
-        texts += _responses(path, _yaml(path))
+        texts += _responses(rel(path), _yaml(path))
     for entry in _yaml(root / "data" / "glossary.yml").get("terms") or []:
         texts.append(Text("data/glossary.yml", entry["term"], str(entry["explanation"]).strip()))
     for path in sorted((root / "data" / "content").glob("*.yml")):
         data = _yaml(path)
         if path.stem == "safety_replies":
             for category in data.get("categories") or {}:
-                texts.append(Text(str(path.relative_to(root)), category, crisis_reply([category])))
+                texts.append(Text(rel(path), category, crisis_reply([category])))
             continue
-        texts += _strings(path, data, "")
+        texts += _strings(rel(path), data, "")
     return [t for t in texts if t.text]
 
 
