@@ -73,8 +73,10 @@ def main(argv: list[str]) -> int:
         "max_ms": round(timings[-1] * ms, 3),
         "long_20k_chars_median_ms": round(statistics.median(long_timings) * ms, 1),
     }
-    print(f"start-up (import, rules, model): {summary['startup_s']} s"
-          + ("  (included training the classifier)" if trained else ""))
+    print(
+        f"start-up (import, rules, model): {summary['startup_s']} s"
+        + ("  (included training the classifier)" if trained else "")
+    )
     print(f"messages screened: {summary['messages']} ({len(texts)} lines x {args.rounds})")
     print(f"median per message: {summary['median_ms']} ms   (goal < 2 ms)")
     print(f"p99 per message:    {summary['p99_ms']} ms")

@@ -78,7 +78,7 @@ def test_claim_reply_note_return(app: TestClient) -> None:
     )
     assert reply.status_code == 200
     sent = client_messages(app, "flow-1")[-1]
-    assert sent == {**sent, "sender": "navigator", "author": "sam"}
+    assert sent == {**sent, "sender": "navigator", "author": "Sam"}  # first name, not login
     assert sent["text"] == "I'm here - take your time..."  # plain ASCII for SMS
 
     canned = canned_replies()[0]

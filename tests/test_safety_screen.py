@@ -1,4 +1,4 @@
-"""The safety screen (issue 3): guards, indirect crisis, text-speak, bad input, CLI, held-out gate."""
+"""The safety screen (issue 3): guards, indirect crisis, text-speak, bad input, CLI, the gate."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ patterns whose required words it contains, which is usually a handful.
 
 from __future__ import annotations
 
+from spacy.attrs import LEMMA, LOWER
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
@@ -39,8 +40,8 @@ class AnchoredMatcher:
     def __init__(self, vocab: Vocab, validate: bool = False):
         self.vocab = vocab
         self.validate = validate
-        self._entries: list[tuple[list[frozenset[str]], Matcher]] = []
-        self._index: dict[str, list[int]] = {}
+        self._entries: list[tuple[list[frozenset[int]], Matcher]] = []
+        self._index: dict[int, list[int]] = {}
         self._always: list[int] = []
 
     def __len__(self) -> int:
@@ -49,17 +50,20 @@ class AnchoredMatcher:
     def add(self, key: str, pattern: list[dict]) -> None:
         matcher = Matcher(self.vocab, validate=self.validate)
         matcher.add(key, [pattern])
-        required = required_word_sets(pattern)
+        words = required_word_sets(pattern)
+        anchor = _anchor(words) if words else frozenset()
+        # Words are compared as spaCy string hashes: the doc gives those without Python objects.
+        required = [frozenset(self.vocab.strings.add(w) for w in s) for s in words]
         idx = len(self._entries)
         self._entries.append((required, matcher))
         if not required:
             self._always.append(idx)
             return
-        for word in _anchor(required):
-            self._index.setdefault(word, []).append(idx)
+        for word in anchor:
+            self._index.setdefault(self.vocab.strings.add(word), []).append(idx)
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        words = {t.lemma_ for t in doc} | {t.lower_ for t in doc}
+        words = set(doc.to_array([LEMMA, LOWER]).ravel().tolist())
         candidates = set(self._always)
         for word in words:
             candidates.update(self._index.get(word, ()))

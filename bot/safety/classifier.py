@@ -1,8 +1,9 @@
 """Layer 3: a small spaCy text classifier trained on the project's own labelled messages.
 
-Bag-of-words (unigrams and bigrams of the normalised text), multi-label: one label for "crisis",
-one for "flagged" (crisis or trauma) and one per category seen often enough in training. It only
-ever raises a level the rules found; the thresholds come from cross-validation on the train split.
+Bag-of-words (unigrams and bigrams of the lemmas of the normalised text), multi-label: one label
+for "crisis", one for "flagged" (crisis or trauma) and one per category seen often enough in
+training. It only ever raises a level the rules found; the thresholds come from cross-validation
+on the train split (bot/safety/model.py).
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ def category_labels(rows: list[dict]) -> list[str]:
     return sorted(CAT_PREFIX + c for c, n in counts.items() if n >= MIN_CATEGORY_EXAMPLES)
 
 
-def train(texts: list[str], rows: list[dict], epochs: int = 6, seed: int = 0) -> Language:
+def train(
+    texts: list[str], rows: list[dict], epochs: int = 6, seed: int = 0, learn_rate: float = 0.005
+) -> Language:
     """Train a fresh pipeline on normalised texts; a few seconds for a thousand lines."""
     fix_random_seed(seed)
     labels = [CRISIS, FLAG, *category_labels(rows)]
@@ -67,6 +70,7 @@ def train(texts: list[str], rows: list[dict], epochs: int = 6, seed: int = 0) ->
         cats = {label: target.get(label, 0.0) for label in labels}
         examples.append(Example.from_dict(nlp.make_doc(text), {"cats": cats}))
     optimizer = nlp.initialize(lambda: examples)
+    optimizer.learn_rate = learn_rate
     rng = random.Random(seed)
     for _ in range(epochs):
         rng.shuffle(examples)
@@ -78,7 +82,12 @@ def train(texts: list[str], rows: list[dict], epochs: int = 6, seed: int = 0) ->
 
 
 def predict(nlp: Language, texts: list[str]) -> list[dict[str, float]]:
-    return [dict(doc.cats) for doc in nlp.pipe(texts, batch_size=64)]
+    """Scores for each text. Calls the component directly: nlp.pipe costs more than the model."""
+    textcat = nlp.get_pipe("textcat_multilabel")
+    docs = [nlp.make_doc(t) for t in texts]
+    scores = textcat.model.predict(docs)
+    labels = textcat.labels
+    return [dict(zip(labels, (float(x) for x in row), strict=True)) for row in scores.tolist()]
 
 
 def save(nlp: Language, path: Path) -> None:

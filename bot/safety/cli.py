@@ -1,9 +1,9 @@
 """`python -m bot safety ...`: screen text, JSON lines, evaluate on labelled files, or train.
 
-    python -m bot safety TEXT...                    one JSON object {"level","categories","matched"}
-    python -m bot safety --jsonl                    {"text": ...} lines on stdin -> one object a line
-    python -m bot safety --evaluate F.jsonl [...] [--split heldout] [--json]
-    python -m bot safety --train                    retrain the classifier now
+python -m bot safety TEXT...                    one JSON object {"level","categories","matched"}
+python -m bot safety --jsonl                    {"text": ...} lines on stdin -> one object a line
+python -m bot safety --evaluate F.jsonl [...] [--split heldout] [--json]
+python -m bot safety --train                    retrain the classifier now
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def dataset_files() -> list[Path]:
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    """Rows with a text; bad lines are logged and skipped (a half-written file must not crash us)."""
+    """Rows with a text; bad lines are logged and skipped (a half-written file must not crash)."""
     rows: list[dict] = []
     with path.open(encoding="utf-8", errors="replace") as fh:
         for n, line in enumerate(fh, 1):

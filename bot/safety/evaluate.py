@@ -27,7 +27,9 @@ def evaluate(rows: list[dict], screen_fn: Callable[[str], SafetyResult]) -> dict
             "precision": ratio(tp, n_pred),
         }
     n_trauma = gold.count("trauma")
-    trauma_flagged = sum(1 for g, p in zip(gold, pred, strict=True) if g == "trauma" and p != "none")
+    trauma_flagged = sum(
+        1 for g, p in zip(gold, pred, strict=True) if g == "trauma" and p != "none"
+    )
 
     categories = {}
     for cat in CRISIS_CATEGORIES + TRAUMA_CATEGORIES:
@@ -88,8 +90,12 @@ def format_report(report: dict) -> str:
     out = [f"lines screened: {report['lines']}", ""]
     out.append("headline")
     out.append(f"  crisis recall           {_fmt(report['crisis_recall'])}")
-    out.append(f"  trauma flagged          {_fmt(report['trauma_flagged'])}  (level trauma or crisis)")
-    out.append(f"  false-alarm rate        {_fmt(report['false_alarm_rate'])}  (level-none lines flagged)")
+    out.append(
+        f"  trauma flagged          {_fmt(report['trauma_flagged'])}  (level trauma or crisis)"
+    )
+    out.append(
+        f"  false-alarm rate        {_fmt(report['false_alarm_rate'])}  (level-none lines flagged)"
+    )
     out.append(f"  raised by the model     {report['raised_by_model']}")
     out.append("")
     out.append(f"{'level':<18}{'n':>5}  {'recall':>7}  {'precision':>9}")

@@ -30,11 +30,11 @@ from .screener import Model, Screener, combine, max_scores, model_words, window_
 
 log = logging.getLogger("bot.safety")
 
-MODEL_VERSION = "bow2-v3"  # bump when training code changes in a way that needs a rebuild
+MODEL_VERSION = "bow2-v4"  # bump when training code changes in a way that needs a rebuild
 FOLDS = 4
 FALSE_ALARM_BUDGET = 0.01  # out-of-fold share of level-none lines the model alone may flag
 MIN_PRECISION = 0.9  # out of fold, this share of what the model flags must be right
-GRID = [round(0.5 + 0.02 * i, 2) for i in range(25)]  # 0.50 .. 0.98
+GRID = [round(0.3 + 0.02 * i, 2) for i in range(35)]  # 0.30 .. 0.98
 OFF = 1.01  # a threshold that never fires
 EXTRA_KIND = "nlu_extra"
 
@@ -57,7 +57,9 @@ def ensure_model(screener: Screener, force: bool = False) -> Model | None:
             if _is_saved(target):
                 log.warning("no training lines found; using the saved safety classifier as it is")
                 return _load(target)
-            log.warning("no training lines and no saved classifier: the safety screen uses rules only")
+            log.warning(
+                "no training lines and no saved classifier: the safety screen uses rules only"
+            )
             return None
         fp = current_fingerprint(rows)
         if not force and _saved_fingerprint(target) == fp:
@@ -209,7 +211,9 @@ def _saved_fingerprint(target: Path) -> str | None:
 def _load(target: Path) -> Model:
     meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
     nlp = clf.load(target / "textcat")
-    return Model(nlp, float(meta["crisis_threshold"]), float(meta["flag_threshold"]), meta["fingerprint"])
+    return Model(
+        nlp, float(meta["crisis_threshold"]), float(meta["flag_threshold"]), meta["fingerprint"]
+    )
 
 
 @contextlib.contextmanager

@@ -16,14 +16,18 @@ from dataclasses import dataclass
 # Characters that carry meaning in a word or a sentence; everything else becomes a space.
 _KEEP_PUNCT = ".,!?;:'"
 _CLAUSE_END = {".", ",", "!", "?", ";", ":"}
-_TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*'?|[.,!?;:]")
+# ASCII characters that are neither letters, digits nor kept punctuation become spaces.
+# "-" is kept so "-2" can be read as "minus 2"; elsewhere it separates words like a space.
+_KEEP_CHARS = _KEEP_PUNCT + "-"
+_ASCII_TABLE = {i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) in _KEEP_CHARS)}
+_TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*'?|[.,!?;:]|(?<![^\W_])-(?=\d)")
 _RUN_RE = re.compile(r"([a-z])\1{2,}")
 _MAX_RUNS = 4  # more runs than this in one word: do not try every squash, take the shortest
 
 
 @dataclass
 class Normalised:
-    """Normalised text plus, for every one of its characters, the span of the original it came from."""
+    """Normalised text, and for each of its characters the span of the original it came from."""
 
     original: str
     text: str
@@ -51,13 +55,16 @@ class Normaliser:
     """Applies the tables from normalise.yml. `is_word` tells real English words from noise."""
 
     def __init__(self, config: dict, is_word: Callable[[str], bool]):
-        self.chars: dict[str, str] = {str(k): str(v) for k, v in (config.get("chars") or {}).items()}
+        self.chars: dict[str, str] = {
+            str(k): str(v) for k, v in (config.get("chars") or {}).items()
+        }
         self.words: dict[str, str] = {
             str(k).lower(): str(v).lower() for k, v in (config.get("words") or {}).items()
         }
         phrases = {str(k).lower(): str(v).lower() for k, v in (config.get("phrases") or {}).items()}
         self.phrases: dict[tuple[str, ...], str] = {tuple(k.split()): v for k, v in phrases.items()}
         self.max_phrase = max((len(k) for k in self.phrases), default=1)
+        self._phrase_starts = {k[0] for k in self.phrases}
         self.contextual: list[dict] = []
         for rule in config.get("contextual") or []:
             self.contextual.append(
@@ -80,13 +87,16 @@ class Normaliser:
 
     def _clean_chars(self, text: str) -> tuple[str, list[int]]:
         """Lower-case, fold accents and fancy punctuation; map every output char to its source."""
+        if text.isascii() and not any(ch in self.chars for ch in text):
+            # The common case: one output character per input character.
+            return text.lower().translate(_ASCII_TABLE), list(range(len(text)))
         out: list[str] = []
         src: list[int] = []
         for i, ch in enumerate(text):
             if ch in self.chars:
                 repl = self.chars[ch]
             elif ch.isascii():
-                repl = ch.lower() if (ch.isalnum() or ch in _KEEP_PUNCT) else " "
+                repl = ch.lower() if (ch.isalnum() or ch in _KEEP_CHARS) else " "
             else:
                 parts = []
                 for d in unicodedata.normalize("NFKD", ch):
@@ -160,6 +170,10 @@ class Normaliser:
         out: list[_Word] = []
         i = 0
         while i < len(words):
+            if words[i].text not in self._phrase_starts:
+                out.append(words[i])
+                i += 1
+                continue
             for n in range(min(self.max_phrase, len(words) - i), 1, -1):
                 key = tuple(w.text for w in words[i : i + n])
                 if key in self.phrases:
@@ -194,7 +208,10 @@ class Normaliser:
         ]
         words = [w for w in words if w.text]
         for w in words:
-            w.text = w.text if w.text in _KEEP_PUNCT else self.squash(w.text)
+            if w.text == "-":
+                w.text = "minus"  # only a "-" right before a number is a token: "-2" is "minus 2"
+            elif w.text not in _KEEP_PUNCT:
+                w.text = self.squash(w.text)
         words = self._apply_phrases(words)
         for w in words:
             if w.text not in _KEEP_PUNCT:
@@ -212,7 +229,7 @@ class Normaliser:
             parts.append(w.text)
             origin.extend([(w.start, w.end)] * len(w.text))
         if close and parts and parts[-1] not in _CLAUSE_END:
-            # Every text ends a clause, so patterns can say "at the end" ($ in the pattern language).
+            # Every text ends a clause, so a pattern can say "at the end" ($ in patterns).
             parts.append(" .")
             origin.extend([(len(text), len(text))] * 2)
         return Normalised(original=text, text="".join(parts), origin=origin)

@@ -14,7 +14,9 @@ The pattern language (also described in data/safety/README.md), one token per sp
     ~N          a gap of 0 to N words that does not cross a full stop, ! or ?
     X?          the token X is optional (X is any of the forms above except ~N)
 
-Plain phrases (the `phrases:` lists) go to a PhraseMatcher over lemmas.
+Plain phrases go to PhraseMatchers: `phrases:` match the exact (normalised) words, so tense
+stays as written ("got stabbed" is not "getting stabbed"); `lemma_phrases:` match any form of
+their words ("flashback" also finds "flashbacks").
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ class Group:
     suppresses: list[str] = field(default_factory=list)  # guards: levels/categories ("all")
     overrides_strong: bool = False  # guards: also remove strong signals
     why: str = ""
-    phrases: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)  # exact words (after normalising)
+    lemma_phrases: list[str] = field(default_factory=list)  # any form of the words
     patterns: list[str] = field(default_factory=list)
     source: str = ""
 
@@ -101,8 +104,10 @@ def _group_from(raw: dict, path: Path) -> Group:
         raise PatternError(f"{path.name}: {raw['id']}: a signal needs level and category")
     for c in categories:
         if CATEGORY_LEVEL.get(c) != raw.get("level"):
-            raise PatternError(f"{path.name}: {raw['id']}: {c} is not a {raw.get('level')} category")
-    if not raw.get("phrases") and not raw.get("patterns"):
+            raise PatternError(
+                f"{path.name}: {raw['id']}: {c} is not a {raw.get('level')} category"
+            )
+    if not raw.get("phrases") and not raw.get("patterns") and not raw.get("lemma_phrases"):
         raise PatternError(f"{path.name}: {raw['id']}: no phrases or patterns")
     requires = raw.get("requires") or []
     if isinstance(requires, str):
@@ -119,6 +124,7 @@ def _group_from(raw: dict, path: Path) -> Group:
         overrides_strong=bool(raw.get("overrides_strong", False)),
         why=str(raw["why"]),
         phrases=[str(p) for p in raw.get("phrases") or []],
+        lemma_phrases=[str(p) for p in raw.get("lemma_phrases") or []],
         patterns=[str(p) for p in raw.get("patterns") or []],
         source=path.name,
     )

@@ -83,7 +83,8 @@ class RuleEngine:
         self.by_key: dict[int, Group] = {}
         self._analysed: dict[str, list[tuple[str, str]]] = {}
         self.matcher = AnchoredMatcher(nlp.vocab, validate=validate)
-        self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.lemma_phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
         compiler = PatternCompiler(sets, self.analyse)
         for g in self.groups:
             key = nlp.vocab.strings.add(g.id)
@@ -94,6 +95,8 @@ class RuleEngine:
                         self.matcher.add(g.id, tokens)
             if g.phrases:
                 self.phrases.add(g.id, [self.doc(p) for p in g.phrases])
+            if g.lemma_phrases:
+                self.lemma_phrases.add(g.id, [self.doc(p) for p in g.lemma_phrases])
 
     def doc(self, text: str) -> Doc:
         """A pattern word or phrase, normalised like client text (without the closing mark)."""
@@ -107,7 +110,8 @@ class RuleEngine:
 
     def run(self, doc: Doc) -> RuleOutcome:
         found: list[Hit] = []
-        for key, start, end in list(self.matcher(doc)) + list(self.phrases(doc)):
+        matches = [*self.matcher(doc), *self.phrases(doc), *self.lemma_phrases(doc)]
+        for key, start, end in matches:
             found.append(Hit(self.by_key[key], start, end))
         if not found:
             return RuleOutcome([], [])

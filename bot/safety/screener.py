@@ -56,13 +56,14 @@ def cap(text: str) -> str:
 
 
 def model_words(doc: Doc, guard_spans: list[tuple[int, int]]) -> list[str]:
-    """The words the classifier reads: everything except what a guard recognised.
+    """The words (lemmas) the classifier reads: everything except what a guard recognised.
 
+    Lemmas let a small training set generalise ("cutting", "cuts" and "cut" are one feature).
     Guards mark idioms and service questions ("this form is killing me", "how do i get
     naloxone"); hiding those words keeps the classifier from re-reading them as danger.
     """
     hidden = {i for start, end in guard_spans for i in range(start, end)}
-    return [t.text for t in doc if t.i not in hidden]
+    return [t.lemma_ for t in doc if t.i not in hidden]
 
 
 def window_texts(words: list[str]) -> list[str]:
@@ -175,7 +176,7 @@ class Screener:
             self.model.flag_threshold,
         )
         result.level, result.categories, result.by_model = level, cats, raised
-        result.scores = {k: round(v, 4) for k, v in scores.items()}
+        result.scores = scores
         return result
 
 
@@ -222,7 +223,7 @@ def reset() -> None:
 
 
 def warm_up() -> None:
-    """Load everything now (the gateway calls this at start so the first client waits for nothing)."""
+    """Load everything now (the gateway calls this at start, so no client waits for it)."""
     get_screener().screen("warm up")
 
 
