@@ -33,7 +33,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 def concrete(spec: Spec) -> str:
-    return spec.path.replace("{handoff_id:int}", "1").replace("{rest:path}", "no-such-thing")
+    return (
+        spec.path.replace("{handoff_id:int}", "1")
+        .replace("{reminder_id:int}", "1")
+        .replace("{rest:path}", "no-such-thing")
+    )
 
 
 def allowed(spec: Spec, role: str) -> bool:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.console import api, live, login, pages
+from bot.console import api, live, login, pages, reminders_api
 from bot.console.auth import guard
 from bot.console.render import STATIC_DIR
 from bot.console.users import ROLES
@@ -68,6 +68,27 @@ SPECS: tuple[Spec, ...] = (
         "api",
     ),
     Spec(f"/api/console/handoffs/{HANDOFF}/close", api.close, ("POST",), NAVIGATOR, "api"),
+    Spec(
+        f"/api/console/handoffs/{HANDOFF}/reminders",
+        reminders_api.list_reminders,
+        ("GET",),
+        NAVIGATOR,
+        "api",
+    ),
+    Spec(
+        f"/api/console/handoffs/{HANDOFF}/reminders",
+        reminders_api.add_reminder,
+        ("POST",),
+        NAVIGATOR,
+        "api",
+    ),
+    Spec(
+        f"/api/console/handoffs/{HANDOFF}/reminders/{{reminder_id:int}}/cancel",
+        reminders_api.cancel_reminder,
+        ("POST",),
+        NAVIGATOR,
+        "api",
+    ),
     Spec("/api/console/canned", api.canned, ("GET",), NAVIGATOR, "api"),
     Spec("/api/console/audit", api.audit, ("GET",), ADMIN, "api"),
     Spec("/api/console/logout", api.logout, ("POST",), ANYONE, "api"),
