@@ -114,3 +114,50 @@ def test_train_data_has_both_splits():
         pytest.skip("no labelled safety data yet")
     splits = {r.get("split") for r in rows}
     assert {"train", "heldout"} <= splits
+
+
+# Rules alone, for the areas a fresh measurement showed were weak (written new, not copied from
+# any evaluation set).
+RULE_CRISIS = [
+    ("is it quick if you step off a tall car park or do you feel it", "suicide"),
+    ("how long would it take to bleed out from my wrist", "suicide"),
+    ("so weary of existing these days", "suicide"),
+    ("i wouldnt mind if i never woke up", "suicide"),
+    ("nobody would notice if i was dead", "suicide"),
+    ("went at my thigh with a razor again", "self_harm"),
+    ("my wrists are cut to ribbons", "self_harm"),
+    ("he had his hands around my throat this morning", "domestic_abuse"),
+    ("she pinned me down and hit me", "domestic_abuse"),
+    ("necked 25 gabapentin and i keep nodding off", "overdose"),
+    ("my ex is sat outside my flat now", "violence_danger"),
+]
+RULE_NOT_CRISIS = [
+    "stabbed in the back by my best mate, typical",
+    "my gran would kill me if she saw the state of my hair",
+    "the council are strangling us with these charges",
+    "whats the max ibuprofen in a day for a bad back",
+    "my mum is parked outside waiting for me",
+    "took 2 paracetamol for my headache and feel sick",
+    "the wifi in the hostel is dead again",
+    "my arms are a mess of tattoos",
+]
+
+
+@pytest.mark.parametrize("text,category", RULE_CRISIS)
+def test_rules_find_reworded_crisis(rules_only, text, category):
+    r = rules_only.screen(text)
+    assert r.level == "crisis" and category in r.categories, (text, r.to_dict(), r.signals)
+
+
+@pytest.mark.parametrize("text", RULE_NOT_CRISIS)
+def test_rules_leave_idioms_and_small_things(rules_only, text):
+    r = rules_only.screen(text)
+    assert r.level == "none", (text, r.to_dict(), r.signals)
+
+
+def test_past_attempts_and_past_strangling_are_trauma(rules_only):
+    assert rules_only.screen("i tried to end it years ago, doing better now").level == "trauma"
+    assert rules_only.screen("my last boyfriend grabbed me by the throat in 2017").level == "trauma"
+    # a present plan in the same message is still a crisis
+    r = rules_only.screen("i tried to end it years ago and im going to do it tonight")
+    assert r.level == "crisis"

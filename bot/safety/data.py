@@ -34,7 +34,10 @@ def pattern_files() -> list[Path]:
 
 
 def dataset_files() -> list[Path]:
-    return sorted(DATASET_DIR.glob("*.jsonl"))
+    """Labelled lines for training and the held-out gate: every JSONL file in tests/data/safety
+    (crisis_trauma, negatives, extra_train ...) except evaluation-only sets (`*eval*.jsonl`),
+    which are scored on purpose with `--evaluate FILE` and must never be trained on."""
+    return sorted(p for p in DATASET_DIR.glob("*.jsonl") if "eval" not in p.stem)
 
 
 def read_jsonl(path: Path) -> list[dict]:
