@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.config import ROOT, Settings
@@ -94,9 +97,22 @@ def train(settings: Settings, out: Path | None = None, name: str = MODEL_NAME) -
     return out / f"{name}.tar.gz"
 
 
+@contextlib.contextmanager
+def training_lock(settings: Settings) -> Iterator[None]:
+    """One training into models/ at a time (tests, `make run` and staff may all ask at once)."""
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.models_dir / ".train.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def train_if_changed(settings: Settings) -> Path:
-    if model_is_current(settings):
-        print(f"Training data unchanged: using {model_path(settings)}")
-        return model_path(settings)
-    print("Training data changed (or no model yet): training the Rasa model...")
-    return train(settings)
+    with training_lock(settings):
+        if model_is_current(settings):
+            print(f"Training data unchanged: using {model_path(settings)}")
+            return model_path(settings)
+        print("Training data changed (or no model yet): training the Rasa model...")
+        return train(settings)
