@@ -42,10 +42,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             yield
         finally:
             if services.channels:
-                await services.channels.stop()
+                await services.channels.stop_receiving()
             services.outbound.stop()
             with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
                 await asyncio.wait_for(outbound, timeout=10)
+            if services.channels:
+                await services.channels.close()
             dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatcher

@@ -121,10 +121,10 @@ class Outbound:
         self.policy = policy or RetryPolicy()
         self.clock = clock
         self.senders: dict[str, ChannelSender] = {}
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._stop: asyncio.Event | None = None
+        self._stopping = False
+        self.started_at = clock()  # messages `sending` from before this are a past crash's
 
     def register(self, channel: str, sender: ChannelSender) -> None:
         self.senders[channel] = sender
@@ -138,7 +138,7 @@ class Outbound:
         """
         groups: dict[int, list[int]] = {}
         for message_id in message_ids:
-            message = self.conversations.message(message_id)
+            message = self._message(message_id)
             groups.setdefault(message["client_id"], []).append(message_id)
         for client_id, ids in groups.items():
             async with self._lock(client_id):
@@ -170,11 +170,11 @@ class Outbound:
 
     def _hold(self, ids: list[int], retry_at: str | None) -> None:
         for message_id in ids:
-            message = self.conversations.message(message_id)
+            message = self._message(message_id)
             if message["status"] != "pending":
                 continue
             if (message["next_attempt_at"] or "") < (retry_at or ""):
-                self.conversations.set_message(
+                self._update_message(
                     message_id,
                     next_attempt_at=retry_at,
                     last_error="waiting: an earlier message to this client must go first",
@@ -182,7 +182,7 @@ class Outbound:
 
     async def _attempt(self, message_id: int) -> tuple[str, str | None]:
         """Try one message once: ("sent" | "retry" | "failed" | "skipped", retry time)."""
-        message = self.conversations.message(message_id)
+        message = self._message(message_id)
         if message["direction"] != "out" or message["status"] != "pending":
             return "skipped", None
         now = self.clock()
@@ -190,23 +190,32 @@ class Outbound:
             return "skipped", None  # waiting for its retry; the worker sends it
         channel = message["channel"]
         if channel == WEB:
-            self.conversations.set_message(message_id, status="sent", sent_at=utc_now())
+            self._update_message(message_id, status="sent", sent_at=utc_now())
             return "sent", None
-        client = self.conversations.client(message["client_id"])
-        if client.get("opted_out") and message.get("purpose") != STOP_CONFIRMATION:
+        client = self._row("SELECT opted_out FROM clients WHERE id = ?", [message["client_id"]])
+        if client and client["opted_out"] and message.get("purpose") != STOP_CONFIRMATION:
             self._fail(message_id, "not sent: the client has stopped messages (STOP)")
             return "failed", None
-        if not self._claim(message_id):
-            return "skipped", None
-        message = self.conversations.message(message_id)
+        sender = self.senders.get(channel)
+        address = self._address(message["client_id"], channel)
         try:
-            sender = self.senders.get(channel)
+            with self.db.atomic():  # one commit: the claim, its parts, the first part marked
+                if not self._claim(message_id):
+                    return "skipped", None
+                message = self._message(message_id)
+                parts: list[dict[str, Any]] = []
+                if sender is not None and address is not None:
+                    parts = self._parts(message, sender)
+                todo = [p for p in parts if p["status"] not in ("sent", "delivered")]
+                if todo and todo[0]["status"] != "failed":
+                    self._set_part(todo[0]["id"], status="sending")
             if sender is None:
                 raise RetryableSendError(f"the {channel} channel is not set up")
-            address = self._address(message["client_id"], channel)
             if address is None:
                 raise PermanentSendError(f"the client has no {channel} address")
-            provider_id = await self._send_parts(message, sender, address)
+            if any(p["status"] == "failed" for p in todo):
+                raise PermanentSendError("a part of this message could not be sent")
+            await self._send_parts(message_id, parts, todo, sender, address)
         except PermanentSendError as error:
             self._fail(message_id, _describe(error))
             if error.opted_out:
@@ -217,43 +226,36 @@ class Outbound:
             return "failed", None
         except Exception as error:  # network, 5xx, 429 and anything unexpected: retry later
             return self._retry_or_give_up(message, _describe(error), error)
-        self.conversations.set_message(
-            message_id,
-            status="sent",
-            provider_id=provider_id,
-            sent_at=utc_now(),
-            next_attempt_at=None,
-            last_error=None,
-        )
         self._settle(message_id)
         return "sent", None
 
     def _claim(self, message_id: int) -> bool:
-        with self.db.atomic():
-            cursor = self.db.execute(
-                "UPDATE messages SET status = 'sending', attempts = COALESCE(attempts, 0) + 1,"
-                " updated_at = ? WHERE id = ? AND status = 'pending'",
-                [utc_now(), message_id],
-            )
+        cursor = self.db.execute(
+            "UPDATE messages SET status = 'sending', attempts = COALESCE(attempts, 0) + 1,"
+            " updated_at = ? WHERE id = ? AND status = 'pending'",
+            [utc_now(), message_id],
+        )
         return cursor.rowcount == 1
 
     def _address(self, client_id: int, channel: str) -> str | None:
-        for address in self.conversations.addresses(client_id):
-            if address["channel"] == channel:
-                return address["address"]
-        return None
+        row = self._row(
+            "SELECT address FROM client_addresses WHERE client_id = ? AND channel = ?"
+            " ORDER BY id LIMIT 1",
+            [client_id, channel],
+        )
+        return row["address"] if row else None
 
     def _parts(self, message: dict[str, Any], sender: ChannelSender) -> list[dict[str, Any]]:
         """The message's parts, made on its first attempt (later attempts reuse them)."""
         table = self.db["outbound_parts"]
-        rows = list(table.rows_where("message_id = ?", [message["id"]], order_by="seq"))
+        rows = self._part_rows(message["id"])
         if rows:
             return rows
         texts = [t for t in sender.split(message["text"] or "") if t.strip()]
         if not texts:
             raise PermanentSendError("the message is empty")
         now = utc_now()
-        with self.db.atomic():
+        with self.db.atomic():  # inside the claim's transaction: a savepoint
             table.insert_all(
                 {
                     "message_id": message["id"],
@@ -265,25 +267,61 @@ class Outbound:
                 }
                 for seq, text in enumerate(texts)
             )
-        return list(table.rows_where("message_id = ?", [message["id"]], order_by="seq"))
+        return self._part_rows(message["id"])
 
     def _set_part(self, part_id: int, **fields: Any) -> None:
-        fields["updated_at"] = utc_now()
-        with self.db.atomic():
-            self.db["outbound_parts"].update(part_id, fields)
+        self._update("outbound_parts", part_id, fields)
+
+    # Plain SQL: this path runs for every message, and sqlite-utils' table helpers look the
+    # table's columns up again on every call.
+    def _row(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
+        cursor = self.db.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self.db.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _message(self, message_id: int) -> dict[str, Any]:
+        row = self._row("SELECT * FROM messages WHERE id = ?", [message_id])
+        if row is None:
+            raise KeyError(f"no message {message_id}")
+        return row
+
+    def _part_rows(self, message_id: int) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT * FROM outbound_parts WHERE message_id = ? ORDER BY seq", [message_id]
+        )
+
+    def _update(self, table: str, row_id: int, fields: dict[str, Any]) -> None:
+        fields = {**fields, "updated_at": utc_now()}
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self.db.execute(
+            f"UPDATE {table} SET {assignments} WHERE id = ?", [*fields.values(), row_id]
+        )
+
+    def _update_message(self, message_id: int, **fields: Any) -> None:
+        self._update("messages", message_id, fields)
 
     async def _send_parts(
-        self, message: dict[str, Any], sender: ChannelSender, address: str
-    ) -> str | None:
-        """Send the parts not sent yet, in order; returns the first part's provider id."""
-        first_id = None
-        for part in self._parts(message, sender):
-            if part["status"] in ("sent", "delivered"):
-                first_id = first_id or part["provider_id"]
-                continue
-            if part["status"] == "failed":
-                raise PermanentSendError(part["error"] or "a part of this message failed")
-            self._set_part(part["id"], status="sending")
+        self,
+        message_id: int,
+        parts: list[dict[str, Any]],
+        todo: list[dict[str, Any]],
+        sender: ChannelSender,
+        address: str,
+    ) -> None:
+        """Send the parts not sent yet, in order (the first is already marked `sending`).
+
+        After each part, one commit records its provider id and marks the next part, or the
+        whole message `sent` after the last one.
+        """
+        first_id = next((p["provider_id"] for p in parts if p not in todo), None)
+        for index, part in enumerate(todo):
             try:
                 provider_id = await sender.send_part(address, part["text"])
             except PermanentSendError as error:
@@ -292,10 +330,26 @@ class Outbound:
             except Exception as error:
                 self._set_part(part["id"], status="pending", error=_describe(error))
                 raise
-            # A cancellation here leaves the part `sending`: recover() cannot know if it went.
-            self._set_part(part["id"], status="sent", provider_id=provider_id, error=None)
+            # A cancellation above leaves the part `sending`: recover() cannot know if it went.
             first_id = first_id or provider_id
-        return first_id
+            with self.db.atomic():
+                self._set_part(part["id"], status="sent", provider_id=provider_id, error=None)
+                if index + 1 < len(todo):
+                    self._set_part(todo[index + 1]["id"], status="sending")
+                else:
+                    self._mark_sent(message_id, first_id)
+        if not todo:
+            self._mark_sent(message_id, first_id)
+
+    def _mark_sent(self, message_id: int, provider_id: str | None) -> None:
+        self._update_message(
+            message_id,
+            status="sent",
+            provider_id=provider_id,
+            sent_at=utc_now(),
+            next_attempt_at=None,
+            last_error=None,
+        )
 
     def _retry_or_give_up(
         self, message: dict[str, Any], detail: str, error: Exception
@@ -310,16 +364,18 @@ class Outbound:
             )
             return "failed", None
         retry_after = getattr(error, "retry_after", None)
-        retry_at = _iso(now + timedelta(seconds=self.policy.delay(message["attempts"], retry_after)))
+        retry_at = _iso(
+            now + timedelta(seconds=self.policy.delay(message["attempts"], retry_after))
+        )
         log.warning("message %s not sent (try %s): %s", message["id"], message["attempts"], detail)
-        self.conversations.set_message(
+        self._update_message(
             message["id"], status="pending", next_attempt_at=retry_at, last_error=detail
         )
         return "retry", retry_at
 
     def _fail(self, message_id: int, detail: str) -> None:
         log.warning("message %s failed: %s", message_id, detail)
-        self.conversations.set_message(
+        self._update_message(
             message_id, status="failed", last_error=detail[:500], next_attempt_at=None
         )
 
@@ -329,7 +385,7 @@ class Outbound:
 
         Returns False when no part has that id.
         """
-        rows = list(self.db["outbound_parts"].rows_where("provider_id = ?", [provider_id]))
+        rows = self._rows("SELECT * FROM outbound_parts WHERE provider_id = ?", [provider_id])
         if not rows:
             return False
         part = rows[0]
@@ -344,36 +400,35 @@ class Outbound:
 
     def _settle(self, message_id: int) -> None:
         """A sent message is delivered once every part is, failed once any part fails."""
-        message = self.conversations.message(message_id)
+        message = self._message(message_id)
         if message["status"] != "sent":
             return
-        parts = list(self.db["outbound_parts"].rows_where("message_id = ?", [message_id]))
+        parts = self._part_rows(message_id)
         failed = [p for p in parts if p["status"] == "failed"]
         if failed:
             self._fail(message_id, f"not delivered: {failed[0]['error'] or 'the network said no'}")
         elif parts and all(p["status"] == "delivered" for p in parts):
-            self.conversations.set_message(message_id, status="delivered", delivered_at=utc_now())
+            self._update_message(message_id, status="delivered", delivered_at=utc_now())
 
     # The retry worker ----------------------------------------------------------------------
     def recover(self, older_than: timedelta) -> int:
-        """Settle messages left `sending` by a crash or a cancelled send.
+        """Settle messages left `sending` (by a crash or a cancelled send) for `older_than`.
 
         If no part was in flight, the message goes back to `pending` (nothing was sent twice).
         If one was, nobody can know whether it arrived: it is marked failed so a navigator sees
         it, rather than risking sending it twice.
         """
-        cutoff = _iso(self.clock() - older_than)
+        return self._recover_before(self.clock() - older_than)
+
+    def _recover_before(self, moment: datetime) -> int:
+        cutoff = _iso(moment)
         rows = self.db.execute(
             "SELECT id FROM messages WHERE direction = 'out' AND status = 'sending'"
             " AND updated_at <= ?",
             [cutoff],
         ).fetchall()
         for (message_id,) in rows:
-            in_flight = list(
-                self.db["outbound_parts"].rows_where(
-                    "message_id = ? AND status = 'sending'", [message_id]
-                )
-            )
+            in_flight = [p for p in self._part_rows(message_id) if p["status"] == "sending"]
             if in_flight:
                 for part in in_flight:
                     self._set_part(part["id"], status="failed", error="sending was interrupted")
@@ -382,7 +437,7 @@ class Outbound:
                     "sending was interrupted (the gateway stopped); it may not have arrived",
                 )
             else:
-                self.conversations.set_message(message_id, status="pending")
+                self._update_message(message_id, status="pending")
         return len(rows)
 
     def _due_queues(self) -> dict[int, list[int]]:
@@ -425,8 +480,8 @@ class Outbound:
     async def run_forever(self) -> None:
         """Retry what is due every few seconds until stop() is called."""
         self._stop = asyncio.Event()
-        self.recover(timedelta(0))  # at start, anything `sending` was cut off by the last stop
-        while not self._stop.is_set():
+        self._recover_before(self.started_at)  # what the last run left `sending`
+        while not self._stopping:
             try:
                 await self.run_once()
             except Exception:  # keep going; the next pass tries again
@@ -436,6 +491,7 @@ class Outbound:
 
     def stop(self) -> None:
         """Ask run_forever to finish its current pass and return."""
+        self._stopping = True
         if self._stop is not None:
             self._stop.set()
 

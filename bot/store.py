@@ -259,3 +259,55 @@ def m005_console_users_sessions_audit(db: Database) -> None:
     db["console_audit"].create_index(["actor", "id"])
     db["console_audit"].create_index(["handoff_id", "id"])
     db["console_audit"].create_index(["action", "id"])
+
+
+@migrations()
+def m006_staff_content(db: Database) -> None:
+    """Staff pages (bot/staff/): training runs, and the review of messages the assistant could
+    not answer (what the current model made of each, and what staff did with it)."""
+    db["staff_training_runs"].create(
+        {
+            "id": int,
+            "started_by": str,
+            "started_at": str,
+            "finished_at": str,
+            "updated_at": str,
+            "state": str,  # running | passed | failed | cancelled | interrupted | unchanged
+            "step": str,  # the step running now (or the one that failed)
+            "steps": str,  # JSON list: {name, label, state, started_at, finished_at, detail}
+            "problems": str,  # JSON list of bot.staff.problems.Problem dicts
+            "message": str,  # the outcome in plain words
+            "model_file": str,
+            "fingerprint": str,
+            "manifest": str,  # JSON {file: sha256} of the training data it used
+            "scores": str,  # JSON: held-out intent and FAQ macro-F1
+            "log_tail": str,
+        },
+        pk="id",
+        not_null={"started_at", "state"},
+    )
+    db["staff_training_runs"].create_index(["state", "id"])
+    db["staff_message_checks"].create(
+        {
+            "message_id": int,
+            "model": str,  # the model the message was parsed with
+            "intent": str,
+            "confidence": float,
+            "faq": str,  # the FAQ answer the model would pick, if the intent is faq
+            "faq_confidence": float,
+            "checked_at": str,
+        },
+        pk="message_id",
+        foreign_keys=[("message_id", "messages", "id")],
+    )
+    db["staff_review"].create(
+        {
+            "message_id": int,
+            "state": str,  # added | dismissed
+            "intent": str,  # the intent it was added to
+            "by": str,
+            "at": str,
+        },
+        pk="message_id",
+        foreign_keys=[("message_id", "messages", "id")],
+    )

@@ -321,3 +321,18 @@ def test_web_messages_count_as_sent_once_stored(parts) -> None:
     mid = store.add_outbound(client["id"], "web", "hi", "assistant")
     run(outbound.deliver([mid]))
     assert message(store, mid)["status"] == "sent" and sender.calls == 0
+
+
+def test_backoff_grows_while_a_channel_is_not_set_up(parts) -> None:
+    store, outbound, _, clock = parts
+    client, _ = store.client_for("telegram", "555")
+    mid = store.add_outbound(client["id"], "telegram", "hi", "assistant")
+    run(outbound.deliver([mid]))
+    waits = []
+    for _ in range(3):
+        row = message(store, mid)
+        waits.append((datetime.fromisoformat(row["next_attempt_at"]) - clock.now).total_seconds())
+        clock.advance(waits[-1] + 0.01)
+        run(outbound.run_once())
+    assert message(store, mid)["attempts"] == 4
+    assert waits[0] < waits[1] < waits[2]

@@ -39,16 +39,23 @@ class Background:
         name: str,
         stored: Callable[[], bool],
         wait: float = ACK_WAIT_SECONDS,
+        must_store: bool = True,
     ) -> bool:
-        """Start `work`; return once `stored()` holds or the work ends (True), or it failed
-        before storing anything (False: the provider should send it again)."""
+        """Start `work`; return once `stored()` holds or the work ends (True), or when it ended
+        without storing what it must (False: the provider should send it again).
+
+        After `wait` seconds the answer is True: the work is still going and will store it.
+        """
         task = self.spawn(work, name)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        await asyncio.sleep(0)
-        while not task.done() and not stored() and loop.time() < deadline:
-            await asyncio.sleep(0.005)
-        if task.done() and not task.cancelled() and task.exception() is not None:
+        pause = 0.0  # the work usually stores the message before it first waits for anything
+        while not task.done() and loop.time() < deadline:
+            await asyncio.sleep(pause)
+            if stored():
+                break
+            pause = min(max(pause * 2, 0.005), 0.1)
+        if task.done() and must_store:
             return stored()
         return True
 

@@ -55,6 +55,14 @@ class FrontDesk:
         self.engine = engine
         self.outbound = outbound
 
+    def is_stored(self, channel: str, external_id: str) -> bool:
+        """Whether a provider's message is in the store (a cheap check, polled by webhooks)."""
+        row = self.conversations.db.execute(
+            "SELECT 1 FROM messages WHERE channel = ? AND external_id = ? LIMIT 1",
+            [channel, external_id],
+        ).fetchone()
+        return row is not None
+
     async def receive(self, inbound: Inbound) -> Received:
         store = self.conversations
         if inbound.external_id and store.find_external(inbound.channel, inbound.external_id):
@@ -75,23 +83,26 @@ class FrontDesk:
             return self._keep_quietly(client, inbound, text, result)
         if word == "stop":
             return await self._opt_out(client, inbound, text, result)
+        with_navigator = self.engine.handoffs.active_for(client["id"]) is not None
+        if with_navigator and (word or inbound.media):
+            # A person holds this chat: "help", "end" or a photo is for them to read and answer.
+            label = f"[{inbound.media}]" if inbound.media else ""
+            return await self._to_engine(inbound, f"{text} {label}".strip())
         if word == "start":
             return await self._answer(client, inbound, text, result, ["intro"], intro="none")
         if word == "help":
             return await self._answer(client, inbound, text, result, ["help"])
         if word == "stop_check":
-            if self.engine.handoffs.active_for(client["id"]):
-                return await self._to_engine(inbound, text)  # a navigator reads it
             return await self._answer(client, inbound, text, result, ["stop_check"])
         if inbound.media and not text.strip():
-            if self.engine.handoffs.active_for(client["id"]):
-                return await self._to_engine(inbound, f"[{inbound.media}]")
             return await self._answer(
                 client, inbound, f"[{inbound.media}]", result, ["media_reply"]
             )
         received = await self._to_engine(inbound, text)
         if inbound.media and not received.duplicate:
-            received.reply_ids += await self._send(client["id"], inbound.channel, "media_with_words")
+            received.reply_ids += await self._send(
+                client["id"], inbound.channel, "media_with_words"
+            )
         return received
 
     # Routes --------------------------------------------------------------------------------
@@ -102,20 +113,22 @@ class FrontDesk:
         """
         client, _ = self.conversations.client_for(inbound.channel, inbound.address)
         intro_task = None
-        if intro == "before":
+        if intro == "before" and not client.get("intro_sent"):
             intro_id = self._store_intro(client["id"], inbound.channel)
             if intro_id is not None:
                 # Goes out while the assistant thinks; deliver() keeps it before the answer.
                 intro_task = asyncio.create_task(self.outbound.deliver([intro_id]))
-        outcome = await self.engine.handle_inbound(
-            inbound.channel, inbound.address, text, inbound.external_id
-        )
-        if intro_task is not None:
-            await intro_task
+        try:
+            outcome = await self.engine.handle_inbound(
+                inbound.channel, inbound.address, text, inbound.external_id
+            )
+        finally:
+            if intro_task is not None:
+                await intro_task
         received = Received(
             "engine", outcome.message_id, list(outcome.reply_ids), duplicate=outcome.duplicate
         )
-        if intro == "after" and not outcome.duplicate:
+        if intro == "after" and not outcome.duplicate and not client.get("intro_sent"):
             intro_id = self._store_intro(client["id"], inbound.channel)
             if intro_id is not None:
                 await self.outbound.deliver([intro_id])
@@ -135,7 +148,7 @@ class FrontDesk:
         if message_id is None:
             return Received("duplicate", duplicate=True)
         reply_ids = []
-        if intro == "before":
+        if intro == "before" and not client.get("intro_sent"):
             intro_id = self._store_intro(client["id"], inbound.channel)
             reply_ids += [intro_id] if intro_id is not None else []
         elif keys == ["intro"]:
@@ -214,23 +227,25 @@ class FrontDesk:
         result: SafetyResult | None,
         status: str,
     ) -> int | None:
-        message_id = self.conversations.add_inbound(
-            client_id, inbound.channel, text, inbound.external_id
-        )
-        if message_id is None:
-            return None
-        if result is not None:
-            self.conversations.set_safety(message_id, result.level, result.categories)
-        self.conversations.set_message(message_id, status=status)
+        with self.conversations.db.atomic():  # one commit for the message and its state
+            message_id = self.conversations.add_inbound(
+                client_id, inbound.channel, text, inbound.external_id
+            )
+            if message_id is None:
+                return None
+            if result is not None:
+                self.conversations.set_safety(message_id, result.level, result.categories)
+            self.conversations.set_message(message_id, status=status)
         return message_id
 
     def _store_reply(
         self, client_id: int, channel: str, key: str, purpose: str | None = None
     ) -> list[int]:
-        message_id = self.conversations.add_outbound(
-            client_id, channel, channel_text(key, channel), "system"
-        )
-        self.conversations.set_message(message_id, purpose=purpose or key)
+        with self.conversations.db.atomic():
+            message_id = self.conversations.add_outbound(
+                client_id, channel, channel_text(key, channel), "system"
+            )
+            self.conversations.set_message(message_id, purpose=purpose or key)
         return [message_id]
 
     async def _send(self, client_id: int, channel: str, key: str) -> list[int]:
@@ -249,6 +264,7 @@ class FrontDesk:
 
     def _store_intro(self, client_id: int, channel: str) -> int | None:
         """Store the introduction if this client has never had it; None if they have."""
-        if not self._mark_intro_sent(client_id):
-            return None
-        return self._store_reply(client_id, channel, "intro")[0]
+        with self.conversations.db.atomic():
+            if not self._mark_intro_sent(client_id):
+                return None
+            return self._store_reply(client_id, channel, "intro")[0]

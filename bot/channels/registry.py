@@ -41,9 +41,14 @@ class Channels:
         if self.telegram is not None:
             self.telegram.start()
 
-    async def stop(self) -> None:
-        """Finish the messages being handled, then disconnect."""
+    async def stop_receiving(self) -> None:
+        """At shutdown, first: take no more messages and finish those being handled."""
+        if self.telegram is not None:
+            await self.telegram.stop_receiving()
         await self.background.drain(DRAIN_SECONDS)
+
+    async def close(self) -> None:
+        """At shutdown, last (after the outbound worker): disconnect."""
         if self.telegram is not None:
             await self.telegram.stop()
         if self.sms is not None:

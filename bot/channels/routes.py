@@ -32,6 +32,8 @@ async def twilio_inbound(request: Request) -> Response:
     sms = channels.sms
     if sms is None:
         return _text("SMS is not set up here.", 404)
+    if len(await request.body()) > MAX_BODY_BYTES:
+        return _text("Too large.", 413)
     form = await request.form()
     if not sms.verify(request, form):
         log.warning("Twilio webhook with a bad or missing signature refused")
@@ -42,7 +44,7 @@ async def twilio_inbound(request: Request) -> Response:
     sid = inbound.external_id or ""
 
     def stored() -> bool:
-        return channels.desk.conversations.find_external(inbound.channel, sid) is not None
+        return channels.desk.is_stored(inbound.channel, sid)
 
     accepted = await channels.background.run_until_stored(
         channels.desk.receive(inbound), f"sms-{sid}", stored

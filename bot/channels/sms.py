@@ -67,9 +67,7 @@ class TwilioTransport(AsyncHttpClient):
         allow_redirects: bool = False,
     ) -> TwilioResponse:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.timeout)
-            )
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         async with self._session.request(
             method.upper(),
             self._url(url),
@@ -95,7 +93,7 @@ class _Params(dict):
 
 
 def media_label(form: FormData) -> str | None:
-    """"picture", "video", "voice note" or "file" for an MMS; None for plain SMS."""
+    """What came with an MMS ("picture", "video", "voice note", "file"); None for plain SMS."""
     try:
         count = int(str(form.get("NumMedia") or "0"))
     except ValueError:

@@ -100,3 +100,33 @@ def fit_prefix(text: str, fits: Callable[[str], bool]) -> str:
         else:
             high = middle - 1
     return text[: ends[low - 1]] if low else ""
+
+
+def split_sentences(text: str, limit: int, measure: Measure = len) -> list[str]:
+    """Parts of whole sentences (a sentence longer than a part is split by split_text).
+
+    For long limits (Telegram's 4,096 characters), where the number of parts matters less
+    than reading well, and where split_text's search over every word would be slow.
+    """
+    text = text.strip()
+    if not text or measure(text) <= limit:
+        return [text] if text else []
+    units: list[tuple[str, str]] = []  # (sentence or piece of one, whitespace before it)
+    for match in re.finditer(r"(\s*)(.+?(?:[.!?]['\")\]]*(?=\s)|$))", text, flags=re.S):
+        gap, sentence = match.group(1), match.group(2)
+        if not sentence:
+            continue
+        pieces = split_text(sentence, limit, measure)
+        units += [(piece, gap if index == 0 else " ") for index, piece in enumerate(pieces)]
+    parts: list[str] = []
+    current = ""
+    for unit, gap in units:
+        if current and measure(current + gap + unit) <= limit:
+            current += gap + unit
+            continue
+        if current:
+            parts.append(current)
+        current = unit
+    if current:
+        parts.append(current)
+    return parts

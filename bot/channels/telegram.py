@@ -41,7 +41,7 @@ from telegram.ext import (
 
 from bot.channels.background import Background
 from bot.channels.frontdesk import FrontDesk, Inbound
-from bot.channels.split import split_text
+from bot.channels.split import split_sentences
 from bot.channels.texts import channel_text
 from bot.config import Settings
 from bot.outbound import PermanentSendError, RetryableSendError
@@ -93,9 +93,10 @@ class TelegramChannel:
         self.desk = desk
         self.background = background
         self.mode = "webhook" if settings.public_url else "polling"
-        self.secret = settings.telegram_webhook_secret or hashlib.sha256(
-            f"webhook:{settings.telegram_bot_token}".encode()
-        ).hexdigest()
+        self.secret = (
+            settings.telegram_webhook_secret
+            or hashlib.sha256(f"webhook:{settings.telegram_bot_token}".encode()).hexdigest()
+        )
         api = settings.telegram_api_url
         builder = (
             Application.builder()
@@ -156,7 +157,8 @@ class TelegramChannel:
             log.info("Telegram connected (%s) as @%s", self.mode, self.app.bot.username)
             return
 
-    async def stop(self) -> None:
+    async def stop_receiving(self) -> None:
+        """Stop connecting and polling (webhooks stop when the server does)."""
         if self._starter is not None:
             self._starter.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -164,6 +166,11 @@ class TelegramChannel:
         with contextlib.suppress(Exception):
             if self.app.updater is not None and self.app.updater.running:
                 await self.app.updater.stop()
+
+    async def stop(self) -> None:
+        """Disconnect (after the outbound path has stopped sending through the bot)."""
+        await self.stop_receiving()
+        with contextlib.suppress(Exception):
             if self.app.running:
                 await self.app.stop()
             await self.app.shutdown()
@@ -192,10 +199,15 @@ class TelegramChannel:
         key = external_id(update)
 
         def stored() -> bool:
-            return self.desk.conversations.find_external(CHANNEL, key) is not None
+            return self.desk.is_stored(CHANNEL, key)
 
+        chat = update.effective_chat
+        private = chat is not None and chat.type == "private"
         return await self.background.run_until_stored(
-            self.app.process_update(update), f"telegram-{key}", stored
+            self.app.process_update(update),
+            f"telegram-{key}",
+            stored,
+            must_store=private and update.effective_message is not None,
         )
 
     # Handlers ------------------------------------------------------------------------------
@@ -214,7 +226,9 @@ class TelegramChannel:
         if chat is None:
             return
         await self.desk.receive(
-            Inbound(channel=CHANNEL, address=str(chat.id), external_id=external_id(update), **fields)
+            Inbound(
+                channel=CHANNEL, address=str(chat.id), external_id=external_id(update), **fields
+            )
         )
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -263,7 +277,7 @@ class TelegramChannel:
 
     # Sending (the outbound path's ChannelSender) -------------------------------------------
     def split(self, text: str) -> list[str]:
-        return split_text(text, MAX_CHARS, _utf16)
+        return split_sentences(text, MAX_CHARS, _utf16)
 
     async def send_part(self, address: str, text: str) -> str:
         try:

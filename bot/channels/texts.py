@@ -24,7 +24,7 @@ def _normalise(text: str) -> str:
 
 
 def keyword(text: str, opted_out: bool = False) -> str | None:
-    """"stop", "start", "help" or "stop_check" when the whole message is such a keyword."""
+    """The keyword ("stop", "start", "help", "stop_check") the whole message is, if any."""
     word = _normalise(text)
     if not word or len(word) > 20:
         return None

@@ -65,11 +65,26 @@ class Gateway:
         return self.rows("SELECT * FROM messages ORDER BY id")
 
     def client(self, channel: str, address: str) -> dict[str, Any]:
-        return self.rows(
+        found = self.rows(
             "SELECT clients.* FROM clients JOIN client_addresses a ON a.client_id = clients.id"
             " WHERE a.channel = ? AND a.address = ?",
             (channel, address),
-        )[0]
+        )
+        return found[0] if found else {}
+
+    def messages_of(
+        self, channel: str, address: str, direction: str | None = None
+    ) -> list[dict[str, Any]]:
+        """One client's messages (in, out or both), oldest first."""
+        client_id = self.client(channel, address).get("id")
+        rows = self.rows("SELECT * FROM messages WHERE client_id = ? ORDER BY id", (client_id,))
+        return [r for r in rows if direction is None or r["direction"] == direction]
+
+    def settled(self, channel: str, address: str, outbound: int = 1) -> bool:
+        """The client has at least `outbound` messages out, all in a final state."""
+        out = self.messages_of(channel, address, "out")
+        final = ("sent", "delivered", "failed")
+        return len(out) >= outbound and all(m["status"] in final for m in out)
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.02) -> Any:
