@@ -83,6 +83,10 @@ class Settings:
     rasa_url_override: str = field(default_factory=lambda: _env("RASA_URL", ""))
     action_url_override: str = field(default_factory=lambda: _env("ACTION_SERVER_URL", ""))
     # Channels (docs/channels.md). A channel without its credentials is off.
+    oncall_sms_number: str = field(default_factory=lambda: _env("ONCALL_SMS_NUMBER", ""))
+    oncall_telegram_chat_id: str = field(
+        default_factory=lambda: _env("ONCALL_TELEGRAM_CHAT_ID", "")
+    )
     public_url: str = field(default_factory=lambda: _env("PUBLIC_URL", "").rstrip("/"))
     twilio_account_sid: str = field(default_factory=lambda: _env("TWILIO_ACCOUNT_SID", ""))
     twilio_auth_token: str = field(

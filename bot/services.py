@@ -14,6 +14,7 @@ from bot.engine import Assistant, Engine
 from bot.handoff.desk import NavigatorDesk
 from bot.handoff.duty import Rota
 from bot.handoff.notifier import EventHub, LogNotifier, Notifiers
+from bot.handoff.oncall import OnCallNotifier, PartSender
 from bot.handoff.service import HandoffService
 from bot.outbound import Outbound, RetryPolicy
 from bot.rasa_client import RasaClient
@@ -46,7 +47,8 @@ def build_services(settings: Settings, assistant: Assistant | None = None) -> Se
     db = connect(settings.db_path)
     conversations = ConversationStore(db)
     events = EventHub()
-    handoffs = HandoffService(db, conversations, Notifiers(LogNotifier(), events), Rota.load())
+    notifiers = Notifiers(LogNotifier(), events)
+    handoffs = HandoffService(db, conversations, notifiers, Rota.load())
     rasa = RasaClient(
         settings.rasa_url, settings.action_url, settings.rasa_token, settings.rasa_timeout
     )
@@ -64,6 +66,12 @@ def build_services(settings: Settings, assistant: Assistant | None = None) -> Se
         reminders, conversations, outbound, poll_seconds=settings.reminder_poll_seconds
     )
     engine = Engine(conversations, handoffs, assistant or rasa, outbound, reminders)
+    channels = Channels(settings, conversations, engine, outbound)
+    on_call = on_call_targets(settings, channels)
+    if on_call:
+        notifiers.notifiers.append(
+            OnCallNotifier(on_call, settings.public_url or settings.gateway_url)
+        )
     return Services(
         settings,
         db,
@@ -76,5 +84,15 @@ def build_services(settings: Settings, assistant: Assistant | None = None) -> Se
         dispatcher,
         engine,
         NavigatorDesk(handoffs, conversations, outbound),
-        channels=Channels(settings, conversations, engine, outbound),
+        channels=channels,
     )
+
+
+def on_call_targets(settings: Settings, channels: Channels) -> list[tuple[PartSender, str]]:
+    """Where urgent alerts go: ONCALL_SMS_NUMBER and/or ONCALL_TELEGRAM_CHAT_ID, if set up."""
+    targets: list[tuple[PartSender, str]] = []
+    if settings.oncall_sms_number and channels.sms is not None:
+        targets.append((channels.sms, settings.oncall_sms_number))
+    if settings.oncall_telegram_chat_id and channels.telegram is not None:
+        targets.append((channels.telegram, settings.oncall_telegram_chat_id))
+    return targets
