@@ -27,8 +27,9 @@ lock: ## Regenerate requirements.lock from requirements.in (needs network)
 	$(BIN)/pip install --quiet "uv==0.13.8"
 	$(BIN)/uv pip compile --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements.in -o requirements.lock
 
-train: install ## Train the Rasa model if the training data changed
+train: install ## Train the Rasa model and the safety classifier if their data changed
 	$(PY) -m bot train-if-changed
+	$(PY) -m bot safety "warm up" >/dev/null
 
 run: install ## Start Rasa, the action server and the gateway
 	$(PY) -m bot run
@@ -40,8 +41,11 @@ test: install ## The whole suite (what CI runs)
 	$(BIN)/ruff check bot actions tests bench
 	$(PY) -m pytest
 
-bench: install ## Benchmarks (see bench/)
+bench: install ## Benchmarks (see bench/ and the README)
 	$(PY) bench/latency.py
+	$(PY) bench/safety.py
+	$(PY) bench/reminders.py
+	$(PY) bench/reminder_dispatch.py
 
 clean: ## Remove models, runtime data and caches (keeps .venv)
 	rm -rf models var .pytest_cache .ruff_cache
