@@ -221,25 +221,33 @@ class ActionListReminders(Action):
         return []
 
 
+def _reminder_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
+    """The reminder the client's message names; otherwise say what there is, and None."""
+    items = reminders(tracker)
+    if not items:
+        dispatcher.utter_message(response="utter_reminders_none")
+        return None
+    chosen = match_reminder(latest_text(tracker), items)
+    if chosen is None:
+        dispatcher.utter_message(
+            response="utter_reminder_which", reminder_list=_listing(items), example=items[0]["what"]
+        )
+    return chosen
+
+
 class ActionCancelReminder(Action):
     def name(self) -> str:
         return "action_cancel_reminder"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        items = reminders(tracker)
-        if not items:
-            dispatcher.utter_message(response="utter_reminders_none")
-            return []
-        chosen = match_reminder(latest_text(tracker), items)
-        if chosen is None:
+        chosen = _reminder_named(dispatcher, tracker)
+        if chosen is not None:
             dispatcher.utter_message(
-                response="utter_reminder_which",
-                reminder_list=_listing(items),
-                example=items[0]["what"],
+                json_message={REMINDER_KEY: {"op": "cancel", "id": chosen["id"]}}
             )
-            return []
-        dispatcher.utter_message(json_message={REMINDER_KEY: {"op": "cancel", "id": chosen["id"]}})
-        dispatcher.utter_message(response="utter_reminder_cancelled", reminder_what=chosen["what"])
+            dispatcher.utter_message(
+                response="utter_reminder_cancelled", reminder_what=chosen["what"]
+            )
         return []
 
 
@@ -248,20 +256,10 @@ class ActionChangeReminder(Action):
         return "action_change_reminder"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        items = reminders(tracker)
-        if not items:
-            dispatcher.utter_message(response="utter_reminders_none")
-            return []
-        text = latest_text(tracker)
-        chosen = match_reminder(text, items)
+        chosen = _reminder_named(dispatcher, tracker)
         if chosen is None:
-            dispatcher.utter_message(
-                response="utter_reminder_which",
-                reminder_list=_listing(items),
-                example=items[0]["what"],
-            )
             return []
-        due = parse_reminder(text, now(tracker)).due
+        due = parse_reminder(latest_text(tracker), now(tracker)).due
         if due is None or due <= now(tracker):
             dispatcher.utter_message(
                 response="utter_reminder_move_when", reminder_what=chosen["what"]
