@@ -34,7 +34,7 @@ MESSAGES = [
     "hiya",
     "where can i get food today",
     "how do i claim universal credit",
-    "ive got nowhere to sleep tonight",
+    "how do i get on the housing register",
     "can i register with a gp with no address",
     "what can you do",
     "who won the football",
@@ -53,8 +53,13 @@ def percentile(values: list[float], fraction: float) -> float:
 async def timed(http: httpx.AsyncClient, url: str, body: dict) -> float:
     started = time.perf_counter()
     response = await http.post(url, json=body, timeout=60)
+    elapsed = (time.perf_counter() - started) * 1000
     response.raise_for_status()
-    return (time.perf_counter() - started) * 1000
+    reply = response.json()
+    # From the gateway, every message must really have gone to Rasa for a fair comparison.
+    if isinstance(reply, dict) and (reply.get("handoff") or not reply.get("replies")):
+        raise SystemExit(f"not a Rasa answer, the comparison would be unfair: {reply}")
+    return elapsed
 
 
 async def client_run(http, gateway, rasa, client: str, rounds: int, results: dict) -> None:
@@ -95,10 +100,20 @@ def report(title: str, results: dict[str, list[float]]) -> None:
     print(f"  ratio gateway/Rasa  p50 {g50 / r50:.2f}   p95 {g95 / r95:.2f}  (goal p95 <= 1.3)")
 
 
+def check_messages() -> None:
+    """None of the messages may trip the safety screen: those never reach Rasa."""
+    from bot.safety import screen
+
+    flagged = [m for m in MESSAGES if screen(m).level != "none"]
+    if flagged:
+        raise SystemExit(f"these skip Rasa (safety screen), pick others: {flagged}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the 10 messages a client")
     args = parser.parse_args()
+    check_messages()
     if not model_is_current(repo_settings()):
         print("No current model: run `make train` first.")
         return 1
