@@ -9,6 +9,7 @@ COMMANDS = {
     "run": "start Rasa, the action server and the gateway (what `make run` does)",
     "serve": "start only the gateway web process",
     "train-if-changed": "train the Rasa model if its training data changed",
+    "train": "check, train, test and load a new model (see `train --help`; docs/staff.md)",
     "safety": "screen text for crisis and trauma signals (see `safety --help`)",
     "reminders": "parse reminder times (see `reminders parse --help`)",
     "jargon": "find and explain jargon in text (see `jargon --help`)",
@@ -57,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         return run(get_settings())
     if command == "serve":
         return serve()
+    if command == "train":
+        from bot.staff.cli import main as train_main
+
+        return train_main(rest)
     if command == "train-if-changed":
         from bot.config import get_settings
         from bot.training import train_if_changed

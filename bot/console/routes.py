@@ -14,6 +14,7 @@ from bot.console import api, live, login, pages, reminders_api
 from bot.console.auth import guard
 from bot.console.render import STATIC_DIR
 from bot.console.users import ROLES
+from bot.staff.routes import STAFF_ROUTES
 
 NAVIGATOR = ("navigator",)  # admins may do everything; see User.has_role
 STAFF = ("staff",)
@@ -49,7 +50,6 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(f"/console/handoffs/{HANDOFF}/close", pages.close, ("POST",), NAVIGATOR, "page"),
     Spec("/console/duty", pages.duty, ("POST",), NAVIGATOR, "page"),
-    Spec("/console/staff", pages.staff, ("GET",), STAFF, "page"),
     Spec("/console/audit", pages.audit, ("GET",), ADMIN, "page"),
     Spec("/console/logout", login.logout, ("POST",), ANYONE, "page"),
     Spec("/api/console/me", api.me, ("GET",), ANYONE, "api"),
@@ -92,6 +92,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("/api/console/canned", api.canned, ("GET",), NAVIGATOR, "api"),
     Spec("/api/console/audit", api.audit, ("GET",), ADMIN, "api"),
     Spec("/api/console/logout", api.logout, ("POST",), ANYONE, "api"),
+    # The staff pages (bot/staff/routes.py), /console/staff included.
+    *(Spec(*route) for route in STAFF_ROUTES),
     # Anything else under the prefixes: signed-in users get a 404, others the usual refusal.
     Spec("/api/console/{rest:path}", api.not_found, tuple(ALL_METHODS), ANYONE, "api"),
     Spec("/console/{rest:path}", pages.not_found, tuple(ALL_METHODS), ANYONE, "page"),
