@@ -9,7 +9,7 @@ COMMANDS = {
     "run": "start Rasa, the action server and the gateway (what `make run` does)",
     "serve": "start only the gateway web process",
     "train-if-changed": "train the Rasa model if its training data changed",
-    "train": "check, train, test and load a new model (see `train --help`; docs/staff.md)",
+    "train": "check, train, test and load a new model (see `train --help`; the README (staff guide))",
     "safety": "screen text for crisis and trauma signals (see `safety --help`)",
     "reminders": "parse reminder times (see `reminders parse --help`)",
     "jargon": "find and explain jargon in text (see `jargon --help`)",

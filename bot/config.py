@@ -82,7 +82,7 @@ class Settings:
     db_path_override: str = field(default_factory=lambda: _env("DB_PATH", ""))
     rasa_url_override: str = field(default_factory=lambda: _env("RASA_URL", ""))
     action_url_override: str = field(default_factory=lambda: _env("ACTION_SERVER_URL", ""))
-    # Channels (docs/channels.md). A channel without its credentials is off.
+    # Channels (the README (Channels)). A channel without its credentials is off.
     oncall_sms_number: str = field(default_factory=lambda: _env("ONCALL_SMS_NUMBER", ""))
     oncall_telegram_chat_id: str = field(
         default_factory=lambda: _env("ONCALL_TELEGRAM_CHAT_ID", "")

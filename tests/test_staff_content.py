@@ -19,7 +19,7 @@ from bot.staff.checks import blocking, check_all
 from bot.staff.problems import ContentError
 from bot.staff.workspace import Workspace
 from bot.staff.yamlfile import ContentLock, read_doc
-from tests.test_staff_support import PETS_ANSWER, PETS_EXAMPLES, PETS_KEY, copy_repo, faq_text
+from tests.test_staff_support import NEW_ANSWER, NEW_EXAMPLES, NEW_KEY, copy_repo, faq_text
 
 
 @pytest.fixture
@@ -45,16 +45,16 @@ def test_files_read_and_write_back_unchanged(rel: str) -> None:
 
 
 def test_new_faq_is_one_file_in_the_repository_layout(ws: Workspace) -> None:
-    faq = faqs.create_faq(ws, PETS_KEY, PETS_EXAMPLES, PETS_ANSWER, "Pets in hostels", "kim")
-    text = faq_text(ws.root, PETS_KEY)
-    assert faq.file == f"data/nlu/faq/{PETS_KEY}.yml"
+    faq = faqs.create_faq(ws, NEW_KEY, NEW_EXAMPLES, NEW_ANSWER, "Post without an address", "kim")
+    text = faq_text(ws.root, NEW_KEY)
+    assert faq.file == f"data/nlu/faq/{NEW_KEY}.yml"
     data = yaml.safe_load(text)
     assert data["version"] == "3.1"
     assert data["nlu"] == [
-        {"intent": f"faq/{PETS_KEY}", "examples": "".join(f"- {e}\n" for e in PETS_EXAMPLES)}
+        {"intent": f"faq/{NEW_KEY}", "examples": "".join(f"- {e}\n" for e in NEW_EXAMPLES)}
     ]
-    assert data["responses"] == {f"utter_faq/{PETS_KEY}": [{"text": PETS_ANSWER}]}
-    assert "# Pets in hostels. Added in the staff console by kim on " in text
+    assert data["responses"] == {f"utter_faq/{NEW_KEY}": [{"text": NEW_ANSWER}]}
+    assert "# Post without an address. Added in the staff console by kim on " in text
     assert text.startswith('version: "3.1"\n')
     assert blocking(check_all(ws.root)) == []
 
@@ -63,13 +63,13 @@ def test_new_faq_is_one_file_in_the_repository_layout(ws: Workspace) -> None:
     ("change", "expected"),
     [
         ({"answer": "   "}, "The answer is empty"),
-        ({"examples": PETS_EXAMPLES[:6]}, "an FAQ needs at least 10"),
-        ({"examples": [*PETS_EXAMPLES, "where is the nearest foodbank"]}, "FAQ food_foodbank"),
-        ({"examples": [*PETS_EXAMPLES, "Where is the nearest FOODBANK?"]}, "food_foodbank.yml"),
-        ({"examples": [*PETS_EXAMPLES, "hiya"]}, "already an example of intent greet"),
-        ({"examples": [*PETS_EXAMPLES, "stop"]}, 'SMS "stop" word'),
+        ({"examples": NEW_EXAMPLES[:6]}, "an FAQ needs at least 10"),
+        ({"examples": [*NEW_EXAMPLES, "where is the nearest foodbank"]}, "FAQ food_foodbank"),
+        ({"examples": [*NEW_EXAMPLES, "Where is the nearest FOODBANK?"]}, "food_foodbank.yml"),
+        ({"examples": [*NEW_EXAMPLES, "hiya"]}, "already an example of intent greet"),
+        ({"examples": [*NEW_EXAMPLES, "stop"]}, 'SMS "stop" word'),
         ({"answer": "You can \u2018bring\u2019 a dog \u2014 maybe."}, "not plain text for SMS"),
-        ({"answer": PETS_ANSWER + " " + " ".join(["More words here."] * 60)}, "Too long"),
+        ({"answer": NEW_ANSWER + " " + " ".join(["More words here."] * 60)}, "Too long"),
         ({"key": "Pets!"}, "The name must be"),
         ({"key": "food_foodbank"}, "already an FAQ called food_foodbank"),
     ],
@@ -77,7 +77,7 @@ def test_new_faq_is_one_file_in_the_repository_layout(ws: Workspace) -> None:
 def test_bad_faqs_are_refused_with_a_clear_reason(
     ws: Workspace, change: dict[str, object], expected: str
 ) -> None:
-    values: dict[str, object] = {"key": PETS_KEY, "examples": PETS_EXAMPLES, "answer": PETS_ANSWER}
+    values: dict[str, object] = {"key": NEW_KEY, "examples": NEW_EXAMPLES, "answer": NEW_ANSWER}
     values.update(change)
     before = sorted(p.name for p in (ws.root / "data/nlu/faq").iterdir())
     with pytest.raises(ContentError) as refused:

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from bot.staff.routes import STAFF_ROUTES
 from tests.conftest import free_port
 from tests.test_console_support import cheap_hashing, console_client, signed_in
-from tests.test_staff_support import PETS_ANSWER, PETS_EXAMPLES, faq_text, staff_settings
+from tests.test_staff_support import NEW_ANSWER, NEW_EXAMPLES, faq_text, staff_settings
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="([^"]+)"')
@@ -71,26 +71,26 @@ def test_staff_add_an_faq_with_the_form_and_it_is_logged(app: TestClient) -> Non
         "/console/staff/faqs/new",
         data={
             "csrf_token": form_token(page.text),
-            "key": "housing_pets_form",
-            "topic": "Pets in hostels",
-            "examples": "\n".join(PETS_EXAMPLES),
-            "answer": PETS_ANSWER,
+            "key": "housing_post_form",
+            "topic": "Post without an address",
+            "examples": "\n".join(NEW_EXAMPLES),
+            "answer": NEW_ANSWER,
         },
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"].startswith("/console/staff/faq?key=housing_pets_form")
+    assert response.headers["location"].startswith("/console/staff/faq?key=housing_post_form")
     shown = app.get(response.headers["location"])
     assert "FAQ added. Train the assistant to make it live." in shown.text
     assert "Reading grade" in shown.text and "text message" in shown.text
-    data = yaml.safe_load(faq_text(root(app), "housing_pets_form"))
-    assert data["responses"]["utter_faq/housing_pets_form"][0]["text"] == PETS_ANSWER
+    data = yaml.safe_load(faq_text(root(app), "housing_post_form"))
+    assert data["responses"]["utter_faq/housing_post_form"][0]["text"] == NEW_ANSWER
     [entry] = audit(app, "staff_faq_add")
     assert entry["actor"] == "kim" and entry["role"] == "staff"
     assert entry["detail"] == {
-        "key": "housing_pets_form",
-        "file": "data/nlu/faq/housing_pets_form.yml",
-        "examples": len(PETS_EXAMPLES),
+        "key": "housing_post_form",
+        "file": "data/nlu/faq/housing_post_form.yml",
+        "examples": len(NEW_EXAMPLES),
     }
 
 
@@ -99,7 +99,7 @@ def test_staff_add_an_faq_with_the_form_and_it_is_logged(app: TestClient) -> Non
     [
         ("", "", "The answer is empty. Write what the client will read."),
         (
-            PETS_ANSWER,
+            NEW_ANSWER,
             "where is the nearest foodbank",
             "is already an example of FAQ food_foodbank",
         ),
@@ -110,17 +110,17 @@ def test_broken_faqs_are_refused_on_the_page_and_what_was_typed_stays(
 ) -> None:
     signed_in(app, "kim")
     page = app.get("/console/staff/faqs/new")
-    examples = "\n".join([*PETS_EXAMPLES, extra])
+    examples = "\n".join([*NEW_EXAMPLES, extra])
     response = app.post(
         "/console/staff/faqs/new",
-        data={"csrf_token": form_token(page.text), "key": "pets_broken", "topic": "",
+        data={"csrf_token": form_token(page.text), "key": "post_broken", "topic": "",
               "examples": examples, "answer": answer},
     )  # fmt: skip
     assert response.status_code == 400
     assert expected in response.text
     assert 'role="alert"' in response.text and "This was not saved" in response.text
-    assert PETS_EXAMPLES[3] in response.text  # nothing typed is lost
-    assert not (root(app) / "data/nlu/faq/pets_broken.yml").exists()
+    assert NEW_EXAMPLES[3] in response.text  # nothing typed is lost
+    assert not (root(app) / "data/nlu/faq/post_broken.yml").exists()
 
 
 def test_a_stale_form_is_refused_and_the_other_edit_stands(app: TestClient) -> None:
@@ -176,7 +176,7 @@ def test_invalid_yaml_is_refused_with_its_line(app: TestClient) -> None:
 def test_live_score_as_staff_type(app: TestClient) -> None:
     headers = signed_in(app, "kim")
     plain = app.post(
-        "/api/console/staff/check-text", headers=headers, json={"text": PETS_ANSWER}
+        "/api/console/staff/check-text", headers=headers, json={"text": NEW_ANSWER}
     ).json()
     assert plain["ok"] and plain["segments"] == 1 and plain["grade"] <= 6
     assert plain["summary"].startswith("Reading grade")

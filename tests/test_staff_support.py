@@ -14,25 +14,25 @@ from bot.staff.workspace import Workspace
 
 CONTENT = ["domain.yml", "config.yml", "endpoints.yml", "credentials.yml", "data", "tests/data"]
 
-# A new FAQ that no existing one answers: keeping a dog in a hostel.
-PETS_KEY = "housing_pets"
-PETS_EXAMPLES = [
-    "can i bring my dog to the hostel",
-    "do hostels take dogs",
-    "im homeless with a dog, where can we stay",
-    "will a shelter let my staffy in",
-    "i wont go anywhere without my dog",
-    "any hostels that allow pets",
-    "can my cat come with me to emergency housing",
-    "nowhere will take me and my dog",
-    "is there a hostel that takes dogs in birmingham",
-    "do i have to give up my dog to get a room",
-    "where can i stay with my pet",
-    "my dog is all i have, can he stay with me",
+# A new FAQ that no existing one answers: where to get post without an address.
+NEW_KEY = "housing_post_address"
+NEW_EXAMPLES = [
+    "where can i get my post sent",
+    "i need an address for my letters",
+    "no fixed address, where does my mail go",
+    "can i use a day centre address for post",
+    "need somewhere to get my post",
+    "can my letters go to the hostel",
+    "i keep missing letters cos i got no address",
+    "what address do i put for my post",
+    "who can take my mail for me",
+    "is there somewhere i can pick up post",
+    "my letters keep going to my old flat",
+    "getting letters when homeless",
 ]
-PETS_ANSWER = (
-    "Some hostels take dogs, but many do not. Ask before you go. A navigator can help you find a"
-    " place that takes your pet. Do you want a navigator?"
+NEW_ANSWER = (
+    "If you have no address, some day centres and services will take your post for you. Ask"
+    " them first. A navigator can help you find one. Do you want a navigator?"
 )
 
 

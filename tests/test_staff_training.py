@@ -198,6 +198,11 @@ def test_any_failed_step_keeps_the_running_model(
     assert words in text, text
     if failed_step == "test":
         assert loader.loaded == [] and "Weakest: faq/food_foodbank 0.40" in text
+        # The model in use was tested on the same questions, to compare.
+        assert commands.calls[-1][commands.calls[-1].index("--model") + 1] == str(
+            model_path(settings)
+        )
+        assert "the model in use now scores intents 0.60" in record["message"]
 
 
 def test_with_no_assistant_running_the_model_is_kept_for_the_next_start(

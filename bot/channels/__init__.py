@@ -6,5 +6,5 @@
 - registry.py: the channels that are set up; routes.py: their webhooks
 - bot/outbound.py: storing, sending, retrying, delivery reports
 
-See docs/channels.md to connect a real Telegram bot and a real Twilio number.
+See the README (Channels) to connect a real Telegram bot and a real Twilio number.
 """

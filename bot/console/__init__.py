@@ -1,4 +1,4 @@
-"""The navigator console: pages under /console, JSON under /api/console/ (see docs/console.md).
+"""The navigator console: pages under /console, JSON under /api/console/ (see the README (Navigator console)).
 
 Navigators sign in, go on duty, watch the queue live, claim a conversation, read its summary and
 whole transcript, reply on the client's own channel, keep private notes, and hand the client back

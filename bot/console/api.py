@@ -1,4 +1,4 @@
-"""The console's JSON API under /api/console/ (documented in docs/console.md).
+"""The console's JSON API under /api/console/ (documented in the README (Navigator console)).
 
 Reads need a signed-in user with a fitting role; writes also need the `X-CSRF-Token` header
 (the value comes from GET /api/console/me).

@@ -1,4 +1,4 @@
-"""The staff pages' JSON API under /api/console/staff/ (docs/staff.md lists every endpoint).
+"""The staff pages' JSON API under /api/console/staff/ (the README (staff guide) lists every endpoint).
 
 Errors are {"error": "words", "problems": [...]} with 400 (not saved: see problems), 404 (no such
 entry), 409 (changed by someone else since you read it, or a training is running) or 413.

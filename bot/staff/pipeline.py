@@ -438,7 +438,16 @@ class TrainingRun:
                 )
             )
         if low:
-            return self._fail("test", "The new model did worse than allowed.", problems + low)
+            message = "The new model did worse than allowed."
+            before = self._serving_scores(snapshot, heldout)
+            if before:
+                message += (
+                    f" On the same questions the model in use now scores intents {before[0]:.2f},"
+                    f" FAQ answers {before[1]:.2f}; the new one {intent_f1:.2f} and {faq_f1:.2f}."
+                )
+                scores.update(serving_intent_f1=before[0], serving_faq_f1=before[1])
+                self.runs.update(self.run_id, scores=scores)
+            return self._fail("test", message, problems + low)
         self._step("test", "passed", f"intents {intent_f1:.2f}, FAQ answers {faq_f1:.2f}")
 
         self._step("load", "running", "PUT /model")
@@ -461,6 +470,25 @@ class TrainingRun:
             else "The new model passed and is kept; the assistant uses it when it next starts."
         )
         return Outcome("passed", message, problems)
+
+    def _serving_scores(self, snapshot: Path, heldout: Path) -> tuple[float, float] | None:
+        """The model in use, on the same questions: did this change make things worse?"""
+        serving = model_path(self.settings)
+        if not serving.is_file():
+            return None
+        self._step("test", "running", "testing the model in use, to compare")
+        out = self.work / "results-serving"
+        code = self.commands.run(
+            ["test", "nlu", "--nlu", str(heldout), "--model", str(serving), "--out", str(out),
+             "--no-plot"],
+            snapshot,
+            self._line,
+        )  # fmt: skip
+        intent_f1 = macro_f1(out / "intent_report.json")
+        faq_f1 = macro_f1(out / "response_selection_report.json")
+        if code != 0 or intent_f1 is None or faq_f1 is None:
+            return None
+        return intent_f1, faq_f1
 
     def keep(self, model: Path, fingerprint: str) -> None:
         """Make the new model the one `make run` uses (the old one is kept as *.previous)."""
