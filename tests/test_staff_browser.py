@@ -320,11 +320,6 @@ def test_broken_content_is_refused_and_the_old_model_keeps_serving(
     assert ask(browser, stack, KNOWN_QUESTION) == known
 
 
-@pytest.mark.xfail(
-    reason="open in issue 8: the retrained scratch model did not go live in the last full run "
-    "(see the closing note); the test still runs the whole real workflow and reports it",
-    strict=False,
-)
 def test_staff_add_an_faq_train_and_the_assistant_answers_it_without_a_restart(
     stack: Stack, browser, staff_page
 ) -> None:
@@ -353,30 +348,45 @@ def test_staff_add_an_faq_train_and_the_assistant_answers_it_without_a_restart(
     )
     page.screenshot(path=str(ARTIFACTS / "staff-training.png"), full_page=True)
     # Wait for this run (not an earlier one) to finish either way; say why if it did not pass.
-    run = wait_for_new_run(page, stack, runs_before, TRAINING_SECONDS)
+    # While Rasa loads the new model, a client writes: they must get a real answer, a little
+    # late at worst, never the "having trouble" reply.
+    run, during_load = wait_for_new_run(page, stack, runs_before, TRAINING_SECONDS)
+    elapsed = time.monotonic() - started
+    report = training_times(run)
+    report["button_to_live_seconds"] = round(elapsed)
+    report["answer_during_load_seconds"] = during_load.get("seconds")
+    (ARTIFACTS / "staff-training-times.json").write_text(json.dumps(report, indent=2))
+    print(f"staff training times: {report}")
     assert run["state"] == "passed", json.dumps(run.get("problems"))[:3000]
+    assert during_load.get("reply") == stack.answer("housing_homeless_tonight"), during_load
     page.reload()
     expect(page.locator("#last-run-state")).to_contain_text("Passed: the new model is live")
-    elapsed = time.monotonic() - started
     page.screenshot(path=str(ARTIFACTS / "staff-trained.png"), full_page=True)
 
     # The running assistant answers the new question: same Rasa process, no restart.
     assert ask(browser, stack, NEW_QUESTION) == NEW_ANSWER
     assert stack.rasa.poll() is None and stack.rasa.pid == rasa_pid
     assert stack.answer("housing_homeless_tonight") == ask(browser, stack, KNOWN_QUESTION)
+    assert stack.rasa_status()["model_file"] == Path(run["model_file"]).name
     # And `make run` would use the new model next time, without training again.
     assert fingerprint_path(stack.settings).read_text() == data_fingerprint(stack.root)
-    assert stack.rasa_status()["model_file"].startswith(str(stack.settings.models_dir))
-
-    # The times, for the record.
-    report = training_times(page)
-    report["button_to_live_seconds"] = round(elapsed)
-    (ARTIFACTS / "staff-training-times.json").write_text(json.dumps(report, indent=2))
-    print(f"staff training times: {report}")
+    assert model_path(stack.settings).stat().st_size > 0
 
 
 def training_api(page, stack: Stack) -> dict:
-    response = page.request.get(f"{stack.url}/api/console/staff/training")
+    """GET the training status as the signed-in staff user.
+
+    Playwright's request client, unlike a browser, does not resend a GET when the server closed
+    an idle kept-alive connection just as it was reused (uvicorn closes them after 5 s), so a
+    reset connection is tried again here, as the staff page's own polling does."""
+    for attempt in range(3):
+        try:
+            response = page.request.get(f"{stack.url}/api/console/staff/training")
+            break
+        except playwright_sync.Error as error:
+            if "ECONNRESET" not in str(error) or attempt == 2:
+                raise
+            time.sleep(0.5)
     assert response.ok, response.text()
     return response.json()
 
@@ -386,20 +396,42 @@ def latest_run_id(page, stack: Stack) -> int:
     return max((run["id"] for run in recent), default=0)
 
 
-def wait_for_new_run(page, stack: Stack, after_id: int, timeout: float) -> dict:
+def chat_now(stack: Stack, text: str, into: dict[str, object]) -> None:
+    started = time.monotonic()
+    response = httpx.post(
+        f"{stack.url}/api/chat", json={"client_id": "during-load", "text": text}, timeout=300
+    )
+    into["seconds"] = round(time.monotonic() - started, 1)
+    replies = response.json().get("replies") or [{}]
+    into["reply"] = " ".join(str(replies[0].get("text", "")).split())
+
+
+def wait_for_new_run(
+    page, stack: Stack, after_id: int, timeout: float
+) -> tuple[dict, dict[str, object]]:
+    """The first run after `after_id`, once finished; a client chats as its model loads."""
     deadline = time.monotonic() + timeout
+    during_load: dict[str, object] = {}
+    chatter: threading.Thread | None = None
     while time.monotonic() < deadline:
         status = training_api(page, stack)
+        running = status.get("running") or {}
+        steps = {s["name"]: s["state"] for s in running.get("steps") or []}
+        if chatter is None and steps.get("load") == "running":
+            chatter = threading.Thread(target=chat_now, args=(stack, KNOWN_QUESTION, during_load))
+            chatter.start()
         finished = [r for r in status.get("recent") or [] if r["id"] > after_id]
-        if finished and not status.get("running"):
-            return max(finished, key=lambda r: r["id"])
-        time.sleep(5)
+        if finished and not running:
+            if chatter is None:  # the load was quicker than a poll: chat now instead
+                chat_now(stack, KNOWN_QUESTION, during_load)
+            else:
+                chatter.join(300)
+            return max(finished, key=lambda r: r["id"]), during_load
+        time.sleep(1)
     raise AssertionError(f"no training run finished in {timeout} s")
 
 
-def training_times(page) -> dict[str, object]:
-    data = page.evaluate("async () => (await fetch('/api/console/staff/training')).json()")
-    run = data["recent"][0]
+def training_times(run: dict) -> dict[str, object]:
     times: dict[str, object] = {"state": run["state"], "scores": run["scores"]}
     for step in run["steps"]:
         if step.get("started_at") and step.get("finished_at"):

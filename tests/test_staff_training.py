@@ -4,18 +4,28 @@ every step passed, any failure keeps it, one training at a time, progress and au
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
+from bot.rasa_client import RasaClient
 from bot.staff import cli
 from bot.staff.jobs import Busy, TrainingJobs
-from bot.staff.pipeline import Cancelled, LoadFailed, NotRunning, TrainingRun
+from bot.staff.pipeline import (
+    LOAD_WAIT_SECONDS,
+    Cancelled,
+    LoadFailed,
+    NotRunning,
+    RasaLoader,
+    TrainingRun,
+)
 from bot.staff.runs import RunStore
 from bot.staff.workspace import Workspace
 from bot.store import connect
@@ -308,3 +318,44 @@ def test_command_line_check(settings: Settings, monkeypatch: pytest.MonkeyPatch,
     assert cli.main(["--check"]) == 1
     out = capsys.readouterr().out
     assert "data/nlu/faq/washing_showers.yml, line " in out and "1 problem(s) stop training" in out
+
+
+def test_loading_a_model_puts_it_to_rasa_and_the_gateway_waits_meanwhile(tmp_path: Path) -> None:
+    """The real loader against a loopback stand-in for Rasa's PUT /model."""
+    seen: list[tuple[str, dict, float]] = []
+    answer = {"status": 204}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_PUT(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append((self.path, body, patient.timeout))
+            self.send_response(answer["status"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    settings = staff_settings(tmp_path, 1, rasa_url_override=url)
+    patient = RasaClient(url, url, settings.rasa_token, 10.0)
+    model = tmp_path / "new.tar.gz"
+    model.write_bytes(b"model")
+    try:
+        RasaLoader(settings, patient).load(model)
+        assert seen == [
+            (f"/model?token={settings.rasa_token}", {"model_file": str(model)}, LOAD_WAIT_SECONDS)
+        ]
+        assert patient.timeout == 10.0  # back to usual once loaded
+        answer["status"] = 500
+        with pytest.raises(LoadFailed, match="Rasa answered 500"):
+            RasaLoader(settings, patient).load(model)
+        assert patient.timeout == 10.0
+    finally:
+        server.shutdown()
+        server.server_close()
+        asyncio.run(patient.close())
+    with pytest.raises(NotRunning):
+        RasaLoader(staff_settings(tmp_path / "down", free_port())).load(model)

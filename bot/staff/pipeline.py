@@ -50,6 +50,7 @@ MIN_MACRO_F1 = 0.85  # as tests/test_rasa_model.py
 EXTRA_INPUTS = ["data/glossary.yml", "data/content", str(HELDOUT_DIR)]
 DATA_ARGS = [name for name in TRAINING_INPUTS if name not in ("domain.yml", "config.yml")]
 LOG_LINES = 40
+LOAD_WAIT_SECONDS = 180.0  # how long the gateway waits for Rasa while a new model loads
 PROGRESS_EVERY_SECONDS = 2.0
 COMPONENT_WORDS = {
     "DIETClassifier": "learning the intents",
@@ -126,13 +127,27 @@ class RasaCommands:
 
 
 class RasaLoader:
-    """PUT /model on the running Rasa server (bot/rasa_client.py), with its API token."""
+    """PUT /model on the running Rasa server (bot/rasa_client.py), with its API token.
 
-    def __init__(self, settings: Settings) -> None:
+    Rasa loads the new model before it lets go of the old one, but it answers nothing while it
+    loads (tens of seconds for a big model). `patient` is the gateway's own client: while the
+    model loads it waits longer than usual, so clients' messages are answered a little late
+    instead of getting the "having trouble" reply.
+    """
+
+    def __init__(self, settings: Settings, patient: RasaClient | None = None) -> None:
         self.settings = settings
+        self.patient = patient
 
     def load(self, model: Path) -> None:
-        asyncio.run(self._load(model))
+        usual = self.patient.timeout if self.patient else None
+        if self.patient and usual is not None:
+            self.patient.timeout = max(usual, LOAD_WAIT_SECONDS)
+        try:
+            asyncio.run(self._load(model))
+        finally:
+            if self.patient and usual is not None:
+                self.patient.timeout = usual
 
     async def _load(self, model: Path) -> None:
         s = self.settings
@@ -241,6 +256,7 @@ class TrainingRun:
     # Progress ------------------------------------------------------------------------------
     def _step(self, name: str, state: str, detail: str = "") -> None:
         now = utc_now()
+        self._detail = ""  # what Rasa is doing now: set again from its output
         for step in self.steps:
             if step["name"] == name:
                 step["state"] = state

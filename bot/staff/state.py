@@ -10,6 +10,7 @@ from starlette.requests import Request
 from bot.config import Settings
 from bot.services import Services
 from bot.staff.jobs import TrainingJobs
+from bot.staff.pipeline import RasaLoader
 from bot.staff.review import RasaParser, Review
 from bot.staff.runs import RunStore
 from bot.staff.workspace import Workspace
@@ -34,7 +35,11 @@ class Staff:
         # Tests put fake Rasa commands and a fake loader here (app.state.staff_fakes).
         fakes = getattr(request.app.state, "staff_fakes", None) or {}
         jobs = TrainingJobs(
-            settings, workspace, runs, commands=fakes.get("commands"), loader=fakes.get("loader")
+            settings,
+            workspace,
+            runs,
+            commands=fakes.get("commands"),
+            loader=fakes.get("loader") or (lambda: RasaLoader(settings, services.rasa)),
         )
         jobs.tidy()
         return cls(settings, services, workspace, runs, jobs)
