@@ -30,9 +30,12 @@ from .screener import Model, Screener, combine, max_scores, model_words, window_
 
 log = logging.getLogger("bot.safety")
 
-MODEL_VERSION = "bow2-v4"  # bump when training code changes in a way that needs a rebuild
+MODEL_VERSION = "bow2-v6"  # bump when training code changes in a way that needs a rebuild
 FOLDS = 4
-FALSE_ALARM_BUDGET = 0.01  # out-of-fold share of level-none lines the model alone may flag
+# Out-of-fold share of level-none lines the model alone may flag. 0.02: on cross-validation of
+# the train split (2,800 labelled lines) this keeps the combined false-alarm rate near 0.035,
+# under the 0.05 goal, while 0.01 gave up crisis recall (0.973 vs 0.979) and 0.03 reached 0.05.
+FALSE_ALARM_BUDGET = 0.02
 MIN_PRECISION = 0.9  # out of fold, this share of what the model flags must be right
 GRID = [round(0.3 + 0.02 * i, 2) for i in range(35)]  # 0.30 .. 0.98
 OFF = 1.01  # a threshold that never fires
@@ -91,7 +94,8 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
     windows = [p[3] for p in prepared]
     oof = cross_validated_scores(texts, windows, rows)
     t_crisis, t_flag, report = choose_thresholds(rows, rule_results, oof)
-    nlp = clf.train(texts, rows)
+    readable = [i for i, text in enumerate(texts) if has_words(text)]
+    nlp = clf.train([texts[i] for i in readable], [rows[i] for i in readable])
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -123,6 +127,11 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
     return Model(nlp, t_crisis, t_flag, fp)
 
 
+def has_words(text: str) -> bool:
+    """True when the classifier has something to read (spaCy's n-gram layer fails on none)."""
+    return any(w.isalnum() for w in text.split())
+
+
 def cross_validated_scores(
     texts: list[str], windows: list[list[str]], rows: list[dict], folds: int = FOLDS
 ) -> list[dict[str, float]]:
@@ -131,9 +140,11 @@ def cross_validated_scores(
     random.Random(13).shuffle(order)
     fold_of = {i: n % folds for n, i in enumerate(order)}
     out: list[dict[str, float]] = [{} for _ in rows]
+    # A line with no words left (all of it recognised by a guard) is not scored, as in screen().
+    readable = {i for i, text in enumerate(texts) if has_words(text)}
     for k in range(folds):
-        train_idx = [i for i in order if fold_of[i] != k]
-        test_idx = [i for i in order if fold_of[i] == k]
+        train_idx = [i for i in order if fold_of[i] != k and i in readable]
+        test_idx = [i for i in order if fold_of[i] == k and i in readable]
         nlp = clf.train([texts[i] for i in train_idx], [rows[i] for i in train_idx], seed=k)
         for i in test_idx:
             out[i] = max_scores(clf.predict(nlp, windows[i]))
