@@ -145,10 +145,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
     folder = tmp_path_factory.mktemp("staff-browser")
     # This test is about the staff workflow (edit, train, check, reload, answer) on a scratch
-    # copy with one FAQ added. The copy's retrained model lands near the 0.85 held-out bar
-    # (0.82-0.86 seen), so whether it passes would depend on training noise, not on the
-    # workflow. The bar on the real data is enforced by tests/test_rasa_model.py, and the
-    # refusal path is tested with broken content below.
+    # copy with one FAQ added. The copy's retrained model has landed between 0.82 and 0.89 on
+    # the held-out check (0.886 intents, 0.890 FAQ answers in the last run), close enough to
+    # the 0.85 bar that passing could depend on training noise rather than on the workflow. So
+    # the bar is lowered for this copy only: the bar on the real data is enforced by
+    # tests/test_rasa_model.py, and the refusal path is tested with broken content below.
     from bot.staff import pipeline
 
     bar = pipeline.MIN_MACRO_F1
