@@ -147,7 +147,11 @@ def test_sms_in_reply_out_through_the_rest_api_with_delivery_reports(gw, twilio,
         assert message["From"] == OUR_NUMBER
         assert message["StatusCallback"] == f"{gw.url}/webhooks/twilio/status"
     assert outbound[1]["provider_id"] == sent[-1]["sid"]
-    reports = [code for sid, _, code in twilio.reports if sid in {m["sid"] for m in sent}]
+    # The fake records a status callback once the gateway has answered it, which can be just
+    # after the gateway marked the message delivered: wait for the records, then check them.
+    sids = {m["sid"] for m in sent}
+    wait_for(lambda: len([r for r in twilio.reports if r[0] in sids]) >= 2 * len(sent))
+    reports = [code for sid, _, code in twilio.reports if sid in sids]
     assert reports == [204] * 2 * len(sent)
 
 
