@@ -1,4 +1,6 @@
-"""GET /healthz: 200 only when the store, Rasa (with a model) and the action server all answer."""
+"""GET /healthz: 200 only when the store, Rasa (with a model) and the action server all answer.
+
+Channels and the safety screen are reported alongside but do not change the status code."""
 
 from __future__ import annotations
 
@@ -37,6 +39,8 @@ async def _check(name: str, probe: Any, services: Services) -> tuple[str, dict[s
 
 
 async def healthz(request: Request) -> JSONResponse:
+    from bot.safety import status as safety_status  # imported here: it brings in spaCy
+
     services: Services = request.app.state.services
     results = await asyncio.gather(
         _check("store", _store, services),
@@ -45,13 +49,15 @@ async def healthz(request: Request) -> JSONResponse:
     )
     components = dict(results)
     healthy = all(c["state"] == "up" for c in components.values())
-    # Channels are reported, not required: one without credentials is "off".
+    # Channels are reported, not required: one without credentials is "off". The safety screen
+    # is reported too: on its rules alone it still answers every crisis it recognises.
     channels = services.channels.health() if services.channels else {}
     return JSONResponse(
         {
             "status": "ok" if healthy else "unavailable",
             "components": components,
             "channels": channels,
+            "safety": safety_status(),
         },
         status_code=200 if healthy else 503,
     )

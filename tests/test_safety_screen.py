@@ -304,3 +304,21 @@ def test_classifier_trains_when_a_guard_hides_every_word_of_a_line(tmp_path):
     assert not has_words("") and not has_words(". ,") and has_words("bus pass")
     model = train_and_save(Screener(model=None), rows, "test", tmp_path / "model")
     assert model.crisis_threshold > 0 and (tmp_path / "model" / "meta.json").is_file()
+
+
+def test_health_status_says_whether_the_classifier_is_in_use(monkeypatch):
+    """/healthz reports the screen: both layers, rules alone (degraded) or not loaded yet."""
+    from bot.safety import screener as screener_module
+    from bot.safety import status
+
+    warm_up()
+    running = status()
+    assert running["state"] == "up" and 0 < running["crisis_threshold"] <= 1
+
+    rules_only = screener_module.Screener(model=None)
+    monkeypatch.setattr(screener_module, "_screener", rules_only)
+    assert status()["state"] == "degraded"
+    assert screen("i want to kill myself").level == "crisis"  # the rules still answer
+
+    monkeypatch.setattr(screener_module, "_screener", None)
+    assert status()["state"] == "starting"

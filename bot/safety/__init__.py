@@ -8,6 +8,6 @@ See data/safety/README.md for the layers and how staff review the word lists.
 """
 
 from .result import SafetyResult
-from .screener import screen, warm_up
+from .screener import screen, status, warm_up
 
-__all__ = ["SafetyResult", "screen", "warm_up"]
+__all__ = ["SafetyResult", "screen", "status", "warm_up"]

@@ -215,6 +215,24 @@ def get_screener() -> Screener:
     return _screener
 
 
+def status() -> dict[str, object]:
+    """How the screen is running, for /healthz: both layers, rules alone, or not loaded yet.
+
+    The screen works on its rules alone if the classifier could not be trained or loaded, but
+    it then catches fewer crises in new wording, so the health check says so.
+    """
+    screener = _screener
+    if screener is None:
+        return {"state": "starting", "detail": "the screen loads on the first message"}
+    if screener.model is None:
+        return {"state": "degraded", "detail": "rules only: the classifier could not be loaded"}
+    return {
+        "state": "up",
+        "crisis_threshold": screener.model.crisis_threshold,
+        "flag_threshold": screener.model.flag_threshold,
+    }
+
+
 def reset() -> None:
     """Forget the cached screener (tests, or after retraining)."""
     global _screener
