@@ -26,7 +26,15 @@ from .data import (
     model_dir,
     pattern_files,
 )
-from .screener import Model, Screener, combine, max_scores, model_words, window_texts
+from .screener import (
+    Model,
+    Screener,
+    combine,
+    has_words,
+    max_scores,
+    model_words,
+    window_texts,
+)
 
 log = logging.getLogger("bot.safety")
 
@@ -94,7 +102,7 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
     windows = [p[3] for p in prepared]
     oof = cross_validated_scores(texts, windows, rows)
     t_crisis, t_flag, report = choose_thresholds(rows, rule_results, oof)
-    readable = [i for i, text in enumerate(texts) if has_words(text)]
+    readable = [i for i, text in enumerate(texts) if has_words(text.split())]
     nlp = clf.train([texts[i] for i in readable], [rows[i] for i in readable])
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -127,11 +135,6 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
     return Model(nlp, t_crisis, t_flag, fp)
 
 
-def has_words(text: str) -> bool:
-    """True when the classifier has something to read (spaCy's n-gram layer fails on none)."""
-    return any(w.isalnum() for w in text.split())
-
-
 def cross_validated_scores(
     texts: list[str], windows: list[list[str]], rows: list[dict], folds: int = FOLDS
 ) -> list[dict[str, float]]:
@@ -141,7 +144,7 @@ def cross_validated_scores(
     fold_of = {i: n % folds for n, i in enumerate(order)}
     out: list[dict[str, float]] = [{} for _ in rows]
     # A line with no words left (all of it recognised by a guard) is not scored, as in screen().
-    readable = {i for i, text in enumerate(texts) if has_words(text)}
+    readable = {i for i, text in enumerate(texts) if has_words(text.split())}
     for k in range(folds):
         train_idx = [i for i in order if fold_of[i] != k and i in readable]
         test_idx = [i for i in order if fold_of[i] == k and i in readable]

@@ -66,6 +66,12 @@ def model_words(doc: Doc, guard_spans: list[tuple[int, int]]) -> list[str]:
     return [t.lemma_ for t in doc if t.i not in hidden]
 
 
+def has_words(words: list[str]) -> bool:
+    """True when the classifier has something to read. A message whose words a guard hid
+    entirely is not scored (and not trained on): spaCy's n-gram layer fails on an empty text."""
+    return any(w.isalnum() for w in words)
+
+
 def window_texts(words: list[str]) -> list[str]:
     """Long messages are read in overlapping windows, so a crisis at the end still stands out."""
     if len(words) <= WINDOW_TOKENS:
@@ -154,7 +160,7 @@ class Screener:
         if self.model is None:
             return {}
         words = model_words(doc, outcome.guard_spans)
-        if not any(w.isalnum() for w in words):
+        if not has_words(words):
             return {}
         return max_scores(clf.predict(self.model.nlp, window_texts(words)))
 

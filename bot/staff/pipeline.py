@@ -412,14 +412,7 @@ class TrainingRun:
         self._step("test", "running", "rasa test nlu")
         heldout, left_out = heldout_for(snapshot, self.work / "heldout")
         results = self.work / "results"
-        code = self.commands.run(
-            ["test", "nlu", "--nlu", str(heldout), "--model", str(model), "--out", str(results),
-             "--no-plot"],
-            snapshot,
-            self._line,
-        )  # fmt: skip
-        intent_f1 = macro_f1(results / "intent_report.json")
-        faq_f1 = macro_f1(results / "response_selection_report.json")
+        code, intent_f1, faq_f1 = self._nlu_scores(snapshot, heldout, model, results)
         scores = {"intent_f1": intent_f1, "faq_f1": faq_f1, "left_out": left_out}
         self.runs.update(self.run_id, scores=scores)
         if code != 0 or intent_f1 is None or faq_f1 is None:
@@ -493,18 +486,28 @@ class TrainingRun:
         if not serving.is_file():
             return None
         self._step("test", "running", "testing the model in use, to compare")
-        out = self.work / "results-serving"
+        code, intent_f1, faq_f1 = self._nlu_scores(
+            snapshot, heldout, serving, self.work / "results-serving"
+        )
+        if code != 0 or intent_f1 is None or faq_f1 is None:
+            return None
+        return intent_f1, faq_f1
+
+    def _nlu_scores(
+        self, snapshot: Path, heldout: Path, model: Path, out: Path
+    ) -> tuple[int, float | None, float | None]:
+        """`rasa test nlu` on the held-out questions: exit code, intent and FAQ macro-F1."""
         code = self.commands.run(
-            ["test", "nlu", "--nlu", str(heldout), "--model", str(serving), "--out", str(out),
+            ["test", "nlu", "--nlu", str(heldout), "--model", str(model), "--out", str(out),
              "--no-plot"],
             snapshot,
             self._line,
         )  # fmt: skip
-        intent_f1 = macro_f1(out / "intent_report.json")
-        faq_f1 = macro_f1(out / "response_selection_report.json")
-        if code != 0 or intent_f1 is None or faq_f1 is None:
-            return None
-        return intent_f1, faq_f1
+        return (
+            code,
+            macro_f1(out / "intent_report.json"),
+            macro_f1(out / "response_selection_report.json"),
+        )
 
     def keep(self, model: Path, fingerprint: str) -> None:
         """Make the new model the one `make run` uses (the old one is kept as *.previous)."""
