@@ -38,7 +38,7 @@ from .screener import (
 
 log = logging.getLogger("bot.safety")
 
-MODEL_VERSION = "bow2-v6"  # bump when training code changes in a way that needs a rebuild
+MODEL_VERSION = "bow-tfidf-v3"  # bump when training code changes in a way that needs a rebuild
 FOLDS = 4
 # Out-of-fold share of level-none lines the model alone may flag. 0.02: on cross-validation of
 # the train split (2,800 labelled lines) this keeps the combined false-alarm rate near 0.035,
@@ -103,11 +103,11 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
     oof = cross_validated_scores(texts, windows, rows)
     t_crisis, t_flag, report = choose_thresholds(rows, rule_results, oof)
     readable = [i for i, text in enumerate(texts) if has_words(text.split())]
-    nlp = clf.train([texts[i] for i in readable], [rows[i] for i in readable])
+    classifier = clf.train([texts[i] for i in readable], [rows[i] for i in readable])
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    clf.save(nlp, tmp / "textcat")
+    clf.save(classifier, tmp / "classifier")
     meta = {
         "fingerprint": fp,
         "version": MODEL_VERSION,
@@ -132,7 +132,7 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
         t_crisis,
         t_flag,
     )
-    return Model(nlp, t_crisis, t_flag, fp)
+    return Model(classifier, t_crisis, t_flag, fp)
 
 
 def cross_validated_scores(
@@ -148,9 +148,9 @@ def cross_validated_scores(
     for k in range(folds):
         train_idx = [i for i in order if fold_of[i] != k and i in readable]
         test_idx = [i for i in order if fold_of[i] == k and i in readable]
-        nlp = clf.train([texts[i] for i in train_idx], [rows[i] for i in train_idx], seed=k)
+        fold_model = clf.train([texts[i] for i in train_idx], [rows[i] for i in train_idx], seed=k)
         for i in test_idx:
-            out[i] = max_scores(clf.predict(nlp, windows[i]))
+            out[i] = max_scores(clf.predict(fold_model, windows[i]))
     return out
 
 
@@ -212,7 +212,7 @@ def _cv_report(gold, labelled, rule_levels, levels) -> dict:
 
 
 def _is_saved(target: Path) -> bool:
-    return (target / "meta.json").is_file() and (target / "textcat").is_dir()
+    return (target / "meta.json").is_file() and clf.is_saved(target / "classifier")
 
 
 def _saved_fingerprint(target: Path) -> str | None:
@@ -224,9 +224,12 @@ def _saved_fingerprint(target: Path) -> str | None:
 
 def _load(target: Path) -> Model:
     meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
-    nlp = clf.load(target / "textcat")
+    classifier = clf.load(target / "classifier")
     return Model(
-        nlp, float(meta["crisis_threshold"]), float(meta["flag_threshold"]), meta["fingerprint"]
+        classifier,
+        float(meta["crisis_threshold"]),
+        float(meta["flag_threshold"]),
+        meta["fingerprint"],
     )
 
 

@@ -6,7 +6,6 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import classifier as clf
@@ -29,7 +28,7 @@ WINDOW_STRIDE = 40
 class Model:
     """The trained classifier with the thresholds chosen for it by cross-validation."""
 
-    nlp: Language
+    classifier: clf.Classifier
     crisis_threshold: float
     flag_threshold: float
     fingerprint: str = ""
@@ -162,7 +161,7 @@ class Screener:
         words = model_words(doc, outcome.guard_spans)
         if not has_words(words):
             return {}
-        return max_scores(clf.predict(self.model.nlp, window_texts(words)))
+        return max_scores(clf.predict(self.model.classifier, window_texts(words)))
 
     def screen(self, text: object) -> SafetyResult:
         norm, doc = self.analyse(text)
