@@ -248,7 +248,9 @@ def test_navigator_sees_adds_and_cancels_a_clients_reminders(app: TestClient) ->
     sam = signed_in(app, "sam")
     base = f"/api/console/handoffs/{handoff_id}/reminders"
     assert app.get(base, headers=sam).json() == {"reminders": []}
-    added = app.post(base, json={"what": "probation", "when": "next tuesday at half 10"}, headers=sam)
+    added = app.post(
+        base, json={"what": "probation", "when": "next tuesday at half 10"}, headers=sam
+    )
     assert added.status_code == 200, added.text
     reminder = added.json()["reminder"]
     assert reminder["what"] == "probation" and reminder["when"].startswith("Tuesday")
@@ -256,7 +258,10 @@ def test_navigator_sees_adds_and_cancels_a_clients_reminders(app: TestClient) ->
     unclear = app.post(base, json={"what": "x", "when": "when my money comes in"}, headers=sam)
     assert unclear.status_code == 400
     no_csrf = {k: v for k, v in sam.items() if k.lower() != "x-csrf-token"}
-    assert app.post(base, json={"what": "x", "when": "tomorrow 10am"}, headers=no_csrf).status_code == 403
+    assert (
+        app.post(base, json={"what": "x", "when": "tomorrow 10am"}, headers=no_csrf).status_code
+        == 403
+    )
     cancelled = app.post(f"{base}/{reminder['id']}/cancel", headers=sam)
     assert cancelled.json()["reminder"]["status"] == "cancelled"
     again = app.post(f"{base}/{reminder['id']}/cancel", headers=sam)
