@@ -154,7 +154,7 @@ def predict(model: Classifier, texts: list[str]) -> list[dict[str, float]]:
     tfidf = 1.0 / (1.0 + np.exp(-z))
     column = {label: i for i, label in enumerate(textcat.labels)}
     order = [column[label] for label in tf.labels]
-    mean = (np.asarray(bow.tolist(), dtype=np.float64)[:, order] + tfidf) / 2.0
+    mean = (np.asarray(bow, dtype=np.float64)[:, order] + tfidf) / 2.0
     return [dict(zip(tf.labels, (float(p) for p in row), strict=True)) for row in mean]
 
 
