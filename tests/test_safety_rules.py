@@ -161,3 +161,37 @@ def test_past_attempts_and_past_strangling_are_trauma(rules_only):
     # a present plan in the same message is still a crisis
     r = rules_only.screen("i tried to end it years ago and im going to do it tonight")
     assert r.level == "crisis"
+
+
+# Round 13: readings that reached too far (each was a false alarm), and the real dangers that
+# must still be found once they were narrowed. New sentences, not copied from any data file.
+ROUND13_NOT_FLAGGED = [
+    "ive had a lot of support from my keyworker this year",  # "have ... lot of" is not an overdose
+    "we have a lot of damp in the back bedroom",
+    "my 13 yr old wants to join the football team",  # "old" is not the danger cue "older"
+    "my son is missing school because the bus never comes",
+    "i need to fit the course around my shifts",  # "fit" is not a seizure here
+    "can you find a solicitor who does it cheap",
+    "i sleep on a blow up bed until the sofa comes",
+    "am i eligible for the setting up home grant as a care leaver",
+    "my mate destroyed me on fifa again last night",
+]
+ROUND13_CRISIS = [
+    ("necked a whole strip of my sleeping tablets", "overdose"),
+    ("my 4 yr old got into the bleach under the sink", "child_risk"),
+    ("a man off the estate keeps messaging my 11 year old asking for pics", "child_risk"),
+    ("who gets my stuff when im gone, need to sort it this week", "suicide"),
+    ("coughing up blood since this morning", "medical"),
+]
+
+
+@pytest.mark.parametrize("text", ROUND13_NOT_FLAGGED)
+def test_round13_narrowed_readings(rules_only, text):
+    r = rules_only.screen(text)
+    assert r.level == "none", (text, r.to_dict(), r.signals)
+
+
+@pytest.mark.parametrize("text,category", ROUND13_CRISIS)
+def test_round13_dangers_still_found(rules_only, text, category):
+    r = rules_only.screen(text)
+    assert r.level == "crisis" and category in r.categories, (text, r.to_dict(), r.signals)
