@@ -66,6 +66,12 @@ def test_pattern_language(rules_only):
         c.compile("~2 kill")
     with pytest.raises(PatternError):
         c.compile("@nosuchset")
+    # a regex can be one of the alternatives (it used to be read as a word, silently)
+    variants = c.compile("/^\\d+$/|two winters ago")
+    assert len(variants) == 2
+    assert {"LOWER": {"REGEX": "^\\d+$"}} in [v[0] for v in variants]
+    with pytest.raises(PatternError):
+        c.compile("=two|/^\\d+$/ winters")
 
 
 def test_a_guard_does_not_remove_a_strong_signal(rules_only):

@@ -10,7 +10,8 @@ The pattern language (also described in data/safety/README.md), one token per sp
     @set        any word from the named set (sets: section), by lemma; a|@set mixes both
     _           any one word (not a full stop, ! or ?)
     $           the end of a clause: , ; : . ! ? (every text ends with one)
-    /regex/     one word whose lower-case form matches the regular expression
+    /regex/     one word whose lower-case form matches the regular expression (it can be
+                one of a|b alternatives when it has no | inside: 2|/^\\d+$/)
     ~N          a gap of 0 to N words that does not cross a full stop, ! or ?
     X?          the token X is optional (X is any of the forms above except ~N)
 
@@ -224,8 +225,19 @@ class PatternCompiler:
             exact = item.startswith("=")
             body = item[1:] if exact else item
             parts = body.split("|")
+            regexes = [p for p in parts if p.startswith("/")]
+            for rx in regexes:
+                if exact or len(rx) < 3 or not rx.endswith("/"):
+                    raise PatternError(
+                        f"{item!r} in {pattern!r}: a /regex/ among alternatives must be whole "
+                        "(no | inside it) and cannot follow ="
+                    )
+                try:
+                    re.compile(rx[1:-1])
+                except re.error as exc:
+                    raise PatternError(f"bad regex {rx!r} in {pattern!r}") from exc
             clause_end = "$" in parts
-            body = "|".join(p for p in parts if p != "$")
+            body = "|".join(p for p in parts if p != "$" and p not in regexes)
             alts = self._alternatives(body, exact=exact) if body else []
             attr = "LOWER" if exact else "LEMMA"
             single = sorted({a[0] for a in alts if len(a) == 1})
@@ -233,6 +245,7 @@ class PatternCompiler:
             options += [[{attr: w} for w in a] for a in alts if len(a) > 1]
             if clause_end:
                 options.append([{"LOWER": {"IN": CLAUSE_END}}])
+            options += [[{"LOWER": {"REGEX": rx[1:-1]}}] for rx in regexes]
         if optional:
             if any(len(o) != 1 for o in options):
                 raise PatternError(f"{item!r} in {pattern!r}: only one word can be optional")
