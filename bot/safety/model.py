@@ -27,10 +27,13 @@ from .data import (
     pattern_files,
 )
 from .screener import (
+    LONG_TOKENS,
     Model,
     Screener,
+    Thresholds,
     combine,
     has_words,
+    is_long,
     max_scores,
     model_words,
     window_texts,
@@ -38,13 +41,13 @@ from .screener import (
 
 log = logging.getLogger("bot.safety")
 
-MODEL_VERSION = "bow-tfidf-v3"  # bump when training code changes in a way that needs a rebuild
+MODEL_VERSION = "bow-tfidf-v4"  # bump when training code changes in a way that needs a rebuild
 FOLDS = 4
-# Out-of-fold share of level-none lines the model alone may flag (per label). Chosen at 0.02
-# with 2,800 train lines (0.01 gave up crisis recall, 0.03 reached a 0.05 false-alarm rate);
-# with 6,330 lines, 580 of them long everyday messages, it gives a combined 0.055 on
-# cross-validation (data/safety/README.md, rounds 9-12).
+# Out-of-fold share of level-none lines the model alone may flag (per label), for short
+# messages and for all. Chosen at 0.02 with 2,800 train lines (0.01 gave up crisis recall, 0.03
+# reached a 0.05 false-alarm rate); cross-validation figures are in data/safety/README.md.
 FALSE_ALARM_BUDGET = 0.02
+MIN_LONG_LINES = 300  # fewer labelled long lines than this: one pair of thresholds for all
 MIN_PRECISION = 0.9  # out of fold, this share of what the model flags must be right
 GRID = [round(0.3 + 0.02 * i, 2) for i in range(35)]  # 0.30 .. 0.98
 OFF = 1.01  # a threshold that never fires
@@ -96,13 +99,14 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
         if r.get("kind") == EXTRA_KIND and result.flagged:
             continue  # an NLU example the rules flag is not a safe "none" example
         words = model_words(doc, outcome.guard_spans)
-        prepared.append((r, result, " ".join(words), window_texts(words)))
+        prepared.append((r, result, " ".join(words), window_texts(words), len(words)))
     rows = [p[0] for p in prepared]
     rule_results = [p[1] for p in prepared]
     texts = [p[2] for p in prepared]
     windows = [p[3] for p in prepared]
+    lengths = [p[4] for p in prepared]  # as screen() counts them, for the long-message thresholds
     oof = cross_validated_scores(texts, windows, rows)
-    t_crisis, t_flag, report = choose_thresholds(rows, rule_results, oof)
+    thresholds, report = choose_thresholds(rows, rule_results, oof, lengths)
     readable = [i for i, text in enumerate(texts) if has_words(text.split())]
     classifier = clf.train([texts[i] for i in readable], [rows[i] for i in readable])
     tmp = target.with_name(target.name + ".tmp")
@@ -112,8 +116,11 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
     meta = {
         "fingerprint": fp,
         "version": MODEL_VERSION,
-        "crisis_threshold": t_crisis,
-        "flag_threshold": t_flag,
+        "crisis_threshold": thresholds.crisis,
+        "flag_threshold": thresholds.flag,
+        "long_crisis_threshold": thresholds.long_crisis,
+        "long_flag_threshold": thresholds.long_flag,
+        "long_tokens": LONG_TOKENS,
         "train_lines": sum(1 for r in rows if r.get("kind") != EXTRA_KIND),
         "extra_negative_lines": sum(1 for r in rows if r.get("kind") == EXTRA_KIND),
         "cross_validation": report,
@@ -128,12 +135,14 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
     tmp.rename(target)
     shutil.rmtree(old, ignore_errors=True)
     log.warning(
-        "safety classifier trained in %.1fs: crisis threshold %s, flag threshold %s",
+        "safety classifier trained in %.1fs: thresholds crisis %s, flag %s (long messages: %s, %s)",
         meta["seconds"],
-        t_crisis,
-        t_flag,
+        thresholds.crisis,
+        thresholds.flag,
+        thresholds.long_crisis,
+        thresholds.long_flag,
     )
-    return Model(classifier, t_crisis, t_flag, fp)
+    return Model(classifier, thresholds, fp)
 
 
 def cross_validated_scores(
@@ -155,45 +164,73 @@ def cross_validated_scores(
     return out
 
 
-def choose_thresholds(rows, rule_results, scores) -> tuple[float, float, dict]:
+def choose_thresholds(rows, rule_results, scores, lengths) -> tuple[Thresholds, dict]:
     """The lowest thresholds at which the classifier, on lines it never saw, is trustworthy.
 
     A threshold qualifies when, out of fold, the lines it would flag include at most
     FALSE_ALARM_BUDGET of the level-none lines and are at least MIN_PRECISION right. The rules
     are tuned on the same train split, so "what the rules missed" there says little about new
-    text; the classifier's own out-of-fold reliability does.
+    text; the classifier's own out-of-fold reliability does. Short messages (under
+    screener.LONG_TOKENS) get their own pair when there are MIN_LONG_LINES long lines: the
+    classifier is surer on short text, so the same budget buys more recall there.
     """
     gold = [r.get("level", "none") for r in rows]
     # False alarms are counted on the labelled safety lines (ordinary and hard negatives); the
     # extra NLU lines still count against precision.
     labelled = [r.get("kind") != EXTRA_KIND for r in rows]
-    n_none = max(1, sum(1 for g, lab in zip(gold, labelled, strict=True) if g == "none" and lab))
+    one_pair = _pick_pair(gold, labelled, scores, range(len(rows)))
+    long_idx = [i for i, n in enumerate(lengths) if is_long(n)]
+    if sum(1 for i in long_idx if labelled[i]) >= MIN_LONG_LINES:
+        long_set = set(long_idx)
+        short_idx = [i for i in range(len(rows)) if i not in long_set]
+        crisis, flag = _pick_pair(gold, labelled, scores, short_idx)
+        long_crisis, long_flag = _pick_pair(gold, labelled, scores, long_idx)
+        # Safety first: a long message is never held to a stricter threshold than one pair for
+        # all messages would set, so splitting can only add crises found, never lose them.
+        long_crisis, long_flag = min(long_crisis, one_pair[0]), min(long_flag, one_pair[1])
+        thresholds = Thresholds(crisis, flag, long_crisis, long_flag)
+    else:
+        thresholds = Thresholds(*one_pair)
+
+    def level(rule_level: str, rule_cats: list[str], s: dict, n: int) -> str:
+        return combine(rule_level, rule_cats, s, *thresholds.for_length(n))[0]
+
+    levels = [
+        level(rr.level, rr.categories, s, n)
+        for rr, s, n in zip(rule_results, scores, lengths, strict=True)
+    ]
+    model_levels = [level("none", [], s, n) for s, n in zip(scores, lengths, strict=True)]
+    report = _cv_report(gold, labelled, [rr.level for rr in rule_results], levels)
+    report["model_only"] = _cv_report(gold, labelled, ["none"] * len(gold), model_levels)
+    for name, keep in (("short", lambda n: not is_long(n)), ("long", is_long)):
+        idx = [i for i, n in enumerate(lengths) if keep(n)]
+        report[name] = _cv_report(
+            [gold[i] for i in idx],
+            [labelled[i] for i in idx],
+            [rule_results[i].level for i in idx],
+            [levels[i] for i in idx],
+        )
+        report[name]["lines"] = sum(1 for i in idx if labelled[i])
+    return thresholds, report
+
+
+def _pick_pair(gold, labelled, scores, idx) -> tuple[float, float]:
+    """(crisis, flag) thresholds chosen on the lines in idx."""
+    idx = list(idx)
+    n_none = max(1, sum(1 for i in idx if gold[i] == "none" and labelled[i]))
 
     def pick(label: str, positive: set[str]) -> float:
         for t in sorted(GRID):
-            hits = [
-                (g, lab)
-                for g, lab, s in zip(gold, labelled, scores, strict=True)
-                if s.get(label, 0.0) >= t
-            ]
+            hits = [i for i in idx if scores[i].get(label, 0.0) >= t]
             if not hits:
                 continue
-            fa = sum(1 for g, lab in hits if g == "none" and lab) / n_none
-            precision = sum(1 for g, _ in hits if g in positive) / len(hits)
+            fa = sum(1 for i in hits if gold[i] == "none" and labelled[i]) / n_none
+            precision = sum(1 for i in hits if gold[i] in positive) / len(hits)
             if fa <= FALSE_ALARM_BUDGET and precision >= MIN_PRECISION:
                 return t
         return OFF
 
-    t_crisis = pick(clf.CRISIS, {"crisis"})
-    t_flag = pick(clf.FLAG, {"crisis", "trauma"})
-    levels = [
-        combine(rr.level, rr.categories, s, t_crisis, t_flag)[0]
-        for rr, s in zip(rule_results, scores, strict=True)
-    ]
-    model_levels = [combine("none", [], s, t_crisis, t_flag)[0] for s in scores]
-    report = _cv_report(gold, labelled, [rr.level for rr in rule_results], levels)
-    report["model_only"] = _cv_report(gold, labelled, ["none"] * len(gold), model_levels)
-    return t_crisis, t_flag, report
+    return pick(clf.CRISIS, {"crisis"}), pick(clf.FLAG, {"crisis", "trauma"})
 
 
 def _cv_report(gold, labelled, rule_levels, levels) -> dict:
@@ -226,12 +263,17 @@ def _saved_fingerprint(target: Path) -> str | None:
 def _load(target: Path) -> Model:
     meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
     classifier = clf.load(target / "classifier")
-    return Model(
-        classifier,
+
+    def optional(key: str) -> float | None:
+        return None if meta.get(key) is None else float(meta[key])
+
+    thresholds = Thresholds(
         float(meta["crisis_threshold"]),
         float(meta["flag_threshold"]),
-        meta["fingerprint"],
+        optional("long_crisis_threshold"),
+        optional("long_flag_threshold"),
     )
+    return Model(classifier, thresholds, meta["fingerprint"])
 
 
 @contextlib.contextmanager

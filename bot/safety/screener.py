@@ -22,6 +22,26 @@ HEAD_CHARS = 30_000
 TAIL_CHARS = MAX_CHARS - HEAD_CHARS
 WINDOW_TOKENS = 60  # the classifier reads long messages in overlapping windows of this size
 WINDOW_STRIDE = 40
+# Messages of at least this many tokens (as the classifier reads them) have their own thresholds:
+# on long everyday messages the classifier is less sure, and cross-validation gives long and short
+# messages different thresholds for the same false-alarm budget (data/safety/README.md, round 13).
+LONG_TOKENS = 40
+
+
+@dataclass
+class Thresholds:
+    """Classifier thresholds, with their own pair for long messages when training had enough."""
+
+    crisis: float
+    flag: float
+    long_crisis: float | None = None
+    long_flag: float | None = None
+
+    def for_length(self, n_tokens: int) -> tuple[float, float]:
+        """(crisis, flag) for a message the classifier reads as n_tokens tokens."""
+        if is_long(n_tokens) and self.long_crisis is not None and self.long_flag is not None:
+            return self.long_crisis, self.long_flag
+        return self.crisis, self.flag
 
 
 @dataclass
@@ -29,9 +49,20 @@ class Model:
     """The trained classifier with the thresholds chosen for it by cross-validation."""
 
     classifier: clf.Classifier
-    crisis_threshold: float
-    flag_threshold: float
+    thresholds: Thresholds
     fingerprint: str = ""
+
+    @property
+    def crisis_threshold(self) -> float:
+        return self.thresholds.crisis
+
+    @property
+    def flag_threshold(self) -> float:
+        return self.thresholds.flag
+
+
+def is_long(n_tokens: int) -> bool:
+    return n_tokens >= LONG_TOKENS
 
 
 def coerce_text(text: object) -> str:
@@ -155,11 +186,8 @@ class Screener:
         evidence = _evidence(norm, doc, outcome.evidence_spans)
         return SafetyResult(level, sort_categories(cats), evidence, signals=signals), outcome
 
-    def scores(self, doc: Doc, outcome: RuleOutcome) -> dict[str, float]:
-        if self.model is None:
-            return {}
-        words = model_words(doc, outcome.guard_spans)
-        if not has_words(words):
+    def scores(self, words: list[str]) -> dict[str, float]:
+        if self.model is None or not has_words(words):
             return {}
         return max_scores(clf.predict(self.model.classifier, window_texts(words)))
 
@@ -168,17 +196,15 @@ class Screener:
         result, outcome = self.rule_result(norm, doc)
         if self.model is None:
             return result
+        words = model_words(doc, outcome.guard_spans)
         try:
-            scores = self.scores(doc, outcome)
+            scores = self.scores(words)
         except Exception:  # the rules have answered; a broken model must not hide that
             log.exception("safety classifier failed on a message; using the rules' answer")
             return result
+        crisis_threshold, flag_threshold = self.model.thresholds.for_length(len(words))
         level, cats, raised = combine(
-            result.level,
-            result.categories,
-            scores,
-            self.model.crisis_threshold,
-            self.model.flag_threshold,
+            result.level, result.categories, scores, crisis_threshold, flag_threshold
         )
         result.level, result.categories, result.by_model = level, cats, raised
         result.scores = scores
@@ -235,6 +261,8 @@ def status() -> dict[str, object]:
         "state": "up",
         "crisis_threshold": screener.model.crisis_threshold,
         "flag_threshold": screener.model.flag_threshold,
+        "long_crisis_threshold": screener.model.thresholds.long_crisis,
+        "long_flag_threshold": screener.model.thresholds.long_flag,
     }
 
 
