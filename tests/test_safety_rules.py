@@ -149,26 +149,6 @@ RULE_NOT_CRISIS = [
 ]
 
 
-@pytest.mark.parametrize("text,category", RULE_CRISIS)
-def test_rules_find_reworded_crisis(rules_only, text, category):
-    r = rules_only.screen(text)
-    assert r.level == "crisis" and category in r.categories, (text, r.to_dict(), r.signals)
-
-
-@pytest.mark.parametrize("text", RULE_NOT_CRISIS)
-def test_rules_leave_idioms_and_small_things(rules_only, text):
-    r = rules_only.screen(text)
-    assert r.level == "none", (text, r.to_dict(), r.signals)
-
-
-def test_past_attempts_and_past_strangling_are_trauma(rules_only):
-    assert rules_only.screen("i tried to end it years ago, doing better now").level == "trauma"
-    assert rules_only.screen("my last boyfriend grabbed me by the throat in 2017").level == "trauma"
-    # a present plan in the same message is still a crisis
-    r = rules_only.screen("i tried to end it years ago and im going to do it tonight")
-    assert r.level == "crisis"
-
-
 # Round 13: readings that reached too far (each was a false alarm), and the real dangers that
 # must still be found once they were narrowed. New sentences, not copied from any data file.
 ROUND13_NOT_FLAGGED = [
@@ -191,13 +171,21 @@ ROUND13_CRISIS = [
 ]
 
 
-@pytest.mark.parametrize("text", ROUND13_NOT_FLAGGED)
-def test_round13_narrowed_readings(rules_only, text):
+@pytest.mark.parametrize("text,category", RULE_CRISIS + ROUND13_CRISIS)
+def test_rules_find_reworded_crisis(rules_only, text, category):
+    r = rules_only.screen(text)
+    assert r.level == "crisis" and category in r.categories, (text, r.to_dict(), r.signals)
+
+
+@pytest.mark.parametrize("text", RULE_NOT_CRISIS + ROUND13_NOT_FLAGGED)
+def test_rules_leave_idioms_and_small_things(rules_only, text):
     r = rules_only.screen(text)
     assert r.level == "none", (text, r.to_dict(), r.signals)
 
 
-@pytest.mark.parametrize("text,category", ROUND13_CRISIS)
-def test_round13_dangers_still_found(rules_only, text, category):
-    r = rules_only.screen(text)
-    assert r.level == "crisis" and category in r.categories, (text, r.to_dict(), r.signals)
+def test_past_attempts_and_past_strangling_are_trauma(rules_only):
+    assert rules_only.screen("i tried to end it years ago, doing better now").level == "trauma"
+    assert rules_only.screen("my last boyfriend grabbed me by the throat in 2017").level == "trauma"
+    # a present plan in the same message is still a crisis
+    r = rules_only.screen("i tried to end it years ago and im going to do it tonight")
+    assert r.level == "crisis"
