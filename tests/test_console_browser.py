@@ -17,6 +17,7 @@ import pytest
 from bot.app import create_app
 from bot.config import ROOT
 from tests.conftest import free_port
+from tests.fakes.gateway import safety_screen_ready
 from tests.test_console_support import PASSWORD, add_people, cheap_hashing, settings_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -42,6 +43,7 @@ pytestmark = [
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
 
+    safety_screen_ready()
     settings = settings_in(tmp_path_factory.mktemp("browser"), free_port())
     with cheap_hashing():
         add_people(settings)

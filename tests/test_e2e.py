@@ -20,6 +20,7 @@ import yaml
 
 from bot import content
 from tests.conftest import free_port
+from tests.fakes.gateway import safety_screen_ready
 from tests.rasa_model import ROOT, ensure_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -61,6 +62,7 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     ensure_model()
+    safety_screen_ready()  # trains and saves the classifier the supervised gateway will load
     var_dir = tmp_path_factory.mktemp("e2e-var")
     port = free_port()
     env = dict(os.environ)

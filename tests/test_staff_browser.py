@@ -35,6 +35,7 @@ from bot.training import (
     rasa_executable,
 )
 from tests.conftest import free_port
+from tests.fakes.gateway import safety_screen_ready
 from tests.rasa_model import ensure_model
 from tests.test_console_support import PASSWORD, add_people, cheap_hashing
 from tests.test_staff_support import NEW_ANSWER, NEW_EXAMPLES, NEW_KEY, copy_repo, faq_text
@@ -171,6 +172,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     shutil.copy2(source, model_path(settings))
     if source.with_suffix("").with_suffix(".fingerprint").is_file():
         shutil.copy2(source.with_suffix("").with_suffix(".fingerprint"), fingerprint_path(settings))
+    safety_screen_ready()
     actions = start_actions(settings)
     rasa: subprocess.Popen[bytes] | None = None
     server = None
