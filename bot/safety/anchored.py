@@ -3,7 +3,8 @@
 One spaCy Matcher holding all ~800 patterns costs ~10 ms a message: every token starts a
 partial match for every pattern whose first token is common, and gaps multiply them. Here each
 pattern has its own small Matcher, indexed by one of its required words; a message only runs the
-patterns whose required words it contains, which is usually a handful.
+patterns whose required words it contains, which is usually a handful. Which patterns those are
+is worked out with set operations on word hashes, not by testing each pattern's words in turn.
 """
 
 from __future__ import annotations
@@ -40,8 +41,12 @@ class AnchoredMatcher:
     def __init__(self, vocab: Vocab, validate: bool = False):
         self.vocab = vocab
         self.validate = validate
-        self._entries: list[tuple[list[frozenset[int]], Matcher]] = []
-        self._index: dict[int, list[int]] = {}
+        # Each pattern: the ids of the word sets it needs (one set per required token), and its
+        # Matcher. A message satisfies a word set when it contains any of the set's words.
+        self._entries: list[tuple[frozenset[int], Matcher]] = []
+        self._set_ids: dict[frozenset[int], int] = {}
+        self._sets_of_word: dict[int, list[int]] = {}  # word hash -> ids of sets holding it
+        self._index: dict[int, list[int]] = {}  # anchor word hash -> patterns anchored on it
         self._always: list[int] = []
 
     def __len__(self) -> int:
@@ -52,8 +57,7 @@ class AnchoredMatcher:
         matcher.add(key, [pattern])
         words = required_word_sets(pattern)
         anchor = _anchor(words) if words else frozenset()
-        # Words are compared as spaCy string hashes: the doc gives those without Python objects.
-        required = [frozenset(self.vocab.strings.add(w) for w in s) for s in words]
+        required = frozenset(self._set_id(s) for s in words)
         idx = len(self._entries)
         self._entries.append((required, matcher))
         if not required:
@@ -62,14 +66,28 @@ class AnchoredMatcher:
         for word in anchor:
             self._index.setdefault(self.vocab.strings.add(word), []).append(idx)
 
+    def _set_id(self, words: frozenset[str]) -> int:
+        # Words are compared as spaCy string hashes: the doc gives those without Python objects.
+        hashes = frozenset(self.vocab.strings.add(w) for w in words)
+        if hashes not in self._set_ids:
+            set_id = self._set_ids[hashes] = len(self._set_ids)
+            for word in hashes:
+                self._sets_of_word.setdefault(word, []).append(set_id)
+        return self._set_ids[hashes]
+
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        words = set(doc.to_array([LEMMA, LOWER]).ravel().tolist())
+        satisfied: set[int] = set()
         candidates = set(self._always)
-        for word in words:
-            candidates.update(self._index.get(word, ()))
+        for word in set(doc.to_array([LEMMA, LOWER]).ravel().tolist()):
+            sets = self._sets_of_word.get(word)
+            if sets:
+                satisfied.update(sets)
+                candidates.update(self._index.get(word, ()))
         found: list[tuple[int, int, int]] = []
         for idx in sorted(candidates):
             required, matcher = self._entries[idx]
-            if all(not words.isdisjoint(s) for s in required):
-                found.extend(matcher(doc))
+            if required <= satisfied:
+                # allow_missing: the pipeline always has a lemmatizer, so skip spaCy's per-call
+                # check of the whole doc for lemmas.
+                found.extend(matcher(doc, allow_missing=True))
         return found

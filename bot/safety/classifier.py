@@ -70,6 +70,13 @@ class Classifier:
     bow: Language
     tfidf: TfidfModel
 
+    def __post_init__(self) -> None:
+        textcat = self.bow.get_pipe("textcat_multilabel")
+        self._predict_bow = textcat.model.predict
+        column = {label: i for i, label in enumerate(textcat.labels)}
+        # The bag-of-words scores' columns in the TF-IDF model's label order.
+        self._bow_order = np.array([column[label] for label in self.tfidf.labels])
+
 
 def labels_for(row: dict) -> dict[str, float]:
     """The classifier's targets for one labelled row (categories limited to known ones)."""
@@ -146,16 +153,12 @@ def _train_tfidf(texts: list[str], rows: list[dict], labels: list[str], seed: in
 
 def predict(model: Classifier, texts: list[str]) -> list[dict[str, float]]:
     """Scores (0-1) for each text, one per label: the mean of the two models' scores."""
-    textcat = model.bow.get_pipe("textcat_multilabel")
     # Calls the component's model directly: nlp.pipe costs more than the model.
-    bow = textcat.model.predict([model.bow.make_doc(t) for t in texts])
+    bow = np.asarray(model._predict_bow([model.bow.make_doc(t) for t in texts]))
     tf = model.tfidf
     z = np.stack([_tfidf_logits(tf, t) for t in texts])
-    tfidf = 1.0 / (1.0 + np.exp(-z))
-    column = {label: i for i, label in enumerate(textcat.labels)}
-    order = [column[label] for label in tf.labels]
-    mean = (np.asarray(bow, dtype=np.float64)[:, order] + tfidf) / 2.0
-    return [dict(zip(tf.labels, (float(p) for p in row), strict=True)) for row in mean]
+    mean = (bow[:, model._bow_order] + 1.0 / (1.0 + np.exp(-z))) / 2.0
+    return [dict(zip(tf.labels, row.tolist(), strict=True)) for row in mean]
 
 
 _TOKEN = re.compile(r"(?u)\b\w+\b")
