@@ -170,14 +170,37 @@ ROUND13_CRISIS = [
     ("coughing up blood since this morning", "medical"),
 ]
 
+# Round 14: the same two halves, from blind batches 22-23 (again new sentences).
+ROUND14_NOT_FLAGGED = [
+    "i'm 34, my son is 9 and he starts cubs next week",  # a number ending a clause is not an adult
+    "they offered me a flat in kingstanding but my kids go to school in aston",
+    "first job interview since coming out of rehab, wish me luck",
+    "locked me keys in the car again, what a day",
+    "had a fit of the giggles in the queue at the post office",
+    "he wont wake up for his shift, keeps hitting snooze",
+    "forgot our anniversary, she is not speaking to me lol",
+    "the postman is banging on the door again, he never uses the bell",
+    "this is my last text for a while, off to my sisters in cornwall",
+]
+ROUND14_CRISIS = [
+    ("checked the rope is strong enough", "suicide"),
+    ("nobody will notice when i stop replying", "suicide"),
+    ("ripped the stitches open again tonight", "self_harm"),
+    ("dont text back, she reads my messages", "domestic_abuse"),
+    ("he says ill get done in when i get out friday", "violence_danger"),
+    ("so cold in the flat we can see our breath", "exposure"),
+    # The narrowed child-danger cue still reads an adult's age said of him.
+    ("my niece is 13 and hes 30", "child_risk"),
+]
 
-@pytest.mark.parametrize("text,category", RULE_CRISIS + ROUND13_CRISIS)
+
+@pytest.mark.parametrize("text,category", RULE_CRISIS + ROUND13_CRISIS + ROUND14_CRISIS)
 def test_rules_find_reworded_crisis(rules_only, text, category):
     r = rules_only.screen(text)
     assert r.level == "crisis" and category in r.categories, (text, r.to_dict(), r.signals)
 
 
-@pytest.mark.parametrize("text", RULE_NOT_CRISIS + ROUND13_NOT_FLAGGED)
+@pytest.mark.parametrize("text", RULE_NOT_CRISIS + ROUND13_NOT_FLAGGED + ROUND14_NOT_FLAGGED)
 def test_rules_leave_idioms_and_small_things(rules_only, text):
     r = rules_only.screen(text)
     assert r.level == "none", (text, r.to_dict(), r.signals)
