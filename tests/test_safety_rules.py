@@ -181,6 +181,15 @@ ROUND14_NOT_FLAGGED = [
     "forgot our anniversary, she is not speaking to me lol",
     "the postman is banging on the door again, he never uses the bell",
     "this is my last text for a while, off to my sisters in cornwall",
+    # Round 14b (batches 24-25).
+    "is the chemist on the high street open late",  # lemma of "highest" is "high"
+    "whats the best way to refer my brother?",
+    "my nan had a stroke last year, can she get a blue badge",
+    "i dont need help with housing anymore, got my own place",
+    "we got the keys, the kids are 4 and 9 and we were in a hotel for a year",
+    "i got my refugee status, how do i apply for universal credit",
+    "my cat is trying to kill me lol, sat on my face all night",
+    "got my mum a bottle of wine for her birthday",
 ]
 ROUND14_CRISIS = [
     ("checked the rope is strong enough", "suicide"),
@@ -191,6 +200,16 @@ ROUND14_CRISIS = [
     ("so cold in the flat we can see our breath", "exposure"),
     # The narrowed child-danger cue still reads an adult's age said of him.
     ("my niece is 13 and hes 30", "child_risk"),
+    # Round 14b (batches 24-25).
+    ("if you dont hear from me dont come looking", "suicide"),
+    ("had a bottle of wine and 12 diazepam", "overdose"),  # the "bottle of wine" guard yields
+    ("gave him naloxone and it didnt bring him round", "overdose"),
+    ("they know where my tent is", "violence_danger"),
+    ("not scared of prison, im going to find him tonight", "harm_to_others"),
+    ("my sisters husband beats her, she just rang me crying", "domestic_abuse"),
+    ("feel a seizure coming on and ive run out of my keppra", "medical"),
+    ("i think my dad is having a stroke, his face has gone funny", "medical"),
+    ("my 13 yr old keeps getting picked up by a man in a van", "child_risk"),
 ]
 
 
@@ -212,3 +231,9 @@ def test_past_attempts_and_past_strangling_are_trauma(rules_only):
     # a present plan in the same message is still a crisis
     r = rules_only.screen("i tried to end it years ago and im going to do it tonight")
     assert r.level == "crisis"
+
+
+def test_adoption_is_trauma_when_a_child_was_taken_not_as_a_family_fact(rules_only):
+    assert rules_only.screen("my kids got adopted and i still write to them").level == "trauma"
+    assert rules_only.screen("got adopted at 6 and it broke down at 12").level == "trauma"
+    assert rules_only.screen("my adopted son is 8 and loves football").level == "none"
