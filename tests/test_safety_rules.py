@@ -212,14 +212,65 @@ ROUND14_CRISIS = [
     ("my 13 yr old keeps getting picked up by a man in a van", "child_risk"),
 ]
 
+# Round 15: from blind batches 26-28 (long everyday messages, shared words, many voices).
+ROUND15_NOT_FLAGGED = [
+    "im writing a letter to my sons school about the bullying, can you check it",
+    "is there a gym discount for people on UC or something else i can get",
+    "i was out of work for a year, can i still get a bank account with bad credit",
+    "my first night at the new hostel was fine, the room is small tho",
+    "my ex doesnt know where i am and i feel safe in the refuge now",
+    "my auntie took all my money for her holiday lol, can u lend me a fiver",
+    "what goes in a hypo kit for my diabetic daughter",
+    "i had a fit in 2018 and lost my licence, can i get it back",
+    "my dog nearly died last month but the vet sorted him",
+    "our kid passed his driving test today!!",
+    "saying goodbye to my keyworker today, she is leaving for a new job",
+    "this vindaloo is killing me, think im dying",
+    "been clean 9 months today, just wanted someone to know",
+    "we do shared care now, just need to know who gets what on child benefit",
+    "he has eaten the lot, not one biscuit left",
+    "my son plays xbox all night, how do i get him to bed",
+    "the damp in the bathroom has gone black, who do i ring",
+    "i know its a risk being round drink in recovery but i got a plan, my sponsor is coming",
+]
+ROUND15_CRISIS = [
+    ("if they say no on friday ill go up the multi storey and jump", "suicide"),
+    ("if i dont answer by tomorrow the keys are under the mat", "suicide"),
+    ("i know how many i need now", "suicide"),
+    ("goodbye, you were the only one who ever listened", "suicide"),
+    ("the canal keeps calling me", "suicide"),
+    ("doubled my dose by mistake and i cant keep my eyes open, really sleepy", "overdose"),
+    ("got a bag of old meds, been counting them", "overdose"),
+    ("hid the blades at my mums but i know where the spare one is", "self_harm"),
+    ("\U0001F52A\U0001FA78 again", "self_harm"),
+    ("ring me but say youre from the gp, he reads everything", "domestic_abuse"),
+    ("he found the helpline card in my purse", "domestic_abuse"),
+    ("my family are taking me back home to marry him, the flight is sunday", "domestic_abuse"),
+    ("someone has been trying my door handle for ages", "violence_danger"),
+    ("the dealers are outside saying they will burn my flat", "violence_danger"),
+    ("got jumped, head is pouring blood", "medical"),
+    ("fell down the stairs and hit her head, now shes being sick and really drowsy", "medical"),
+    ("shelter is shut, i have no place. its snowing", "exposure"),
+    ("a man keeps waiting at the school gates asking for my son", "child_risk"),
+    ("her boyfriend locked him in the shed as a punishment, hes 6", "child_risk"),
+    ("kids are asleep, just nipping out to score, back in a couple of hours", "child_risk"),
+    ("how long would i get for lampin my landlord, im at his door now", "harm_to_others"),
+    # "he's back at 6" is a time, not the client's age, so it is not read as childhood.
+    ("he choked me last night, hes back at 6", "domestic_abuse"),
+]
 
-@pytest.mark.parametrize("text,category", RULE_CRISIS + ROUND13_CRISIS + ROUND14_CRISIS)
+
+@pytest.mark.parametrize(
+    "text,category", RULE_CRISIS + ROUND13_CRISIS + ROUND14_CRISIS + ROUND15_CRISIS
+)
 def test_rules_find_reworded_crisis(rules_only, text, category):
     r = rules_only.screen(text)
     assert r.level == "crisis" and category in r.categories, (text, r.to_dict(), r.signals)
 
 
-@pytest.mark.parametrize("text", RULE_NOT_CRISIS + ROUND13_NOT_FLAGGED + ROUND14_NOT_FLAGGED)
+@pytest.mark.parametrize(
+    "text", RULE_NOT_CRISIS + ROUND13_NOT_FLAGGED + ROUND14_NOT_FLAGGED + ROUND15_NOT_FLAGGED
+)
 def test_rules_leave_idioms_and_small_things(rules_only, text):
     r = rules_only.screen(text)
     assert r.level == "none", (text, r.to_dict(), r.signals)
@@ -237,3 +288,12 @@ def test_adoption_is_trauma_when_a_child_was_taken_not_as_a_family_fact(rules_on
     assert rules_only.screen("my kids got adopted and i still write to them").level == "trauma"
     assert rules_only.screen("got adopted at 6 and it broke down at 12").level == "trauma"
     assert rules_only.screen("my adopted son is 8 and loves football").level == "none"
+
+
+def test_exploitation_and_detention_told_as_past_are_trauma(rules_only):
+    for text in (
+        "a man took all my wages for two years, i only found out it was slavery later",
+        "i was in a detention centre for 5 months and i still feel locked up",
+        "being restrained by staff on the ward still gives me chills",
+    ):
+        assert rules_only.screen(text).level == "trauma", text
