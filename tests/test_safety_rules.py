@@ -242,7 +242,7 @@ ROUND15_CRISIS = [
     ("doubled my dose by mistake and i cant keep my eyes open, really sleepy", "overdose"),
     ("got a bag of old meds, been counting them", "overdose"),
     ("hid the blades at my mums but i know where the spare one is", "self_harm"),
-    ("\U0001F52A\U0001FA78 again", "self_harm"),
+    ("\U0001f52a\U0001fa78 again", "self_harm"),
     ("ring me but say youre from the gp, he reads everything", "domestic_abuse"),
     ("he found the helpline card in my purse", "domestic_abuse"),
     ("my family are taking me back home to marry him, the flight is sunday", "domestic_abuse"),
