@@ -232,6 +232,23 @@ ROUND15_NOT_FLAGGED = [
     "my son plays xbox all night, how do i get him to bed",
     "the damp in the bathroom has gone black, who do i ring",
     "i know its a risk being round drink in recovery but i got a plan, my sponsor is coming",
+    # Round 15b (batches 29-32).
+    "raising a glass to my nan tonight, she would have been 80",
+    "my son got his first swimming badge today",
+    "what does breach mean on my tenancy order",
+    "ha im gonna strangle my sister, she ate my chips",
+    "the hostel food is gonna kill me lol",
+    "where can i do overdose awareness training",
+    "found a needle in the park, dont want a kid stepping on it",
+    "been through hell and back with this pip appeal but its sorted",
+    "that training was so boring i wanted to die lol",
+    "jumped off the bus a stop early, the traffic was mad",
+    "whats the max paracetamol you can take in 24 hours, got toothache",
+    "is it safe to stop drinking cold turkey?",
+    "the council stopped all the letters in one go, brilliant",
+    "the nursery has got a plan for his biting",
+    "boxing coach says ive been going 3 months and i hit hard now",
+    "the boiler is broken and its freezing, when can they come",
 ]
 ROUND15_CRISIS = [
     ("if they say no on friday ill go up the multi storey and jump", "suicide"),
@@ -257,6 +274,26 @@ ROUND15_CRISIS = [
     ("how long would i get for lampin my landlord, im at his door now", "harm_to_others"),
     # "he's back at 6" is a time, not the client's age, so it is not read as childhood.
     ("he choked me last night, hes back at 6", "domestic_abuse"),
+    # Round 15b (batches 29-32).
+    ("will the life insurance still pay if it looks like an accident", "suicide"),
+    ("this is my last message. tara", "suicide"),
+    ("wrote letters for everyone last night", "suicide"),
+    ("if i went nobody would notice for days", "suicide"),
+    ("i keep hoping the lorry doesnt stop in time", "suicide"),
+    ("she keeps saying she wants to be with nan now", "suicide"),
+    ("used my usual amount but ive been inside for a month, feel heavy", "overdose"),
+    ("i think my mates overdosed behind the shops", "overdose"),
+    ("is 30 tramadol a lot. already had them", "overdose"),
+    ("stopping the vodka cold turkey today, been a litre a day for years", "medical"),
+    ("did a line and my hearts going mental", "medical"),
+    ("my step dad drinks then takes it out on us", "domestic_abuse"),
+    ("she throws hot tea at me when im late", "domestic_abuse"),
+    ("im gonna torch the council office if they dont sort it", "harm_to_others"),
+    ("he turned up with two lads and a bat", "violence_danger"),
+    ("they set fire to the tent next to where i sleep", "violence_danger"),
+    ("smashed the mirror and used the pieces", "self_harm"),
+    ("a man on roblox keeps asking my son for pics", "child_risk"),
+    ("im 84, the boiler is broken and its freezing in here", "exposure"),
 ]
 
 
