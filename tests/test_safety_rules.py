@@ -249,6 +249,21 @@ ROUND15_NOT_FLAGGED = [
     "the nursery has got a plan for his biting",
     "boxing coach says ive been going 3 months and i hit hard now",
     "the boiler is broken and its freezing, when can they come",
+    # Round 15c (batches 33-36).
+    "my son has been out of school for 3 weeks, no places",
+    "the lads keep asking me on nights out but im staying in",
+    "had too many last night, banging head today",
+    "please dont expect too much from my cooking",
+    "honestly banging my head against a brick wall with this claim",
+    "she talks to me like im 5",
+    "were doing a sponsored sleep out for charity",
+    "what should you do if you find someone unconscious?",
+    "the chest pain turned out to be a pulled muscle",
+    "my boss is gonna kill me, overslept again",
+    "that pigeon is trying to kill me lol",
+    "im not suicidal or owt, just fed up",
+    "i want to die of shame, sent it to the wrong person",
+    "my phones been off, dropped it in the canal lol",
 ]
 ROUND15_CRISIS = [
     ("if they say no on friday ill go up the multi storey and jump", "suicide"),
@@ -294,6 +309,21 @@ ROUND15_CRISIS = [
     ("smashed the mirror and used the pieces", "self_harm"),
     ("a man on roblox keeps asking my son for pics", "child_risk"),
     ("im 84, the boiler is broken and its freezing in here", "exposure"),
+    # Round 15c (batches 33-36).
+    ("he keeps ringing saying hes going to come and find us", "domestic_abuse"),
+    ("i saw his car outside the refuge this morning", "domestic_abuse"),
+    ("stood by the river thinking how easy it would be", "suicide"),
+    ("cancel my appointment, i wont be there. or anywhere", "suicide"),
+    ("if i switch my phone off and go to the canal can they find me", "suicide"),
+    ("wrote my goodbye notes last night", "suicide"),
+    ("got a razor in my bag and i want to use it", "self_harm"),
+    ("someones gone over in the toilets right now", "overdose"),
+    ("been puking blood all morning", "medical"),
+    ("ima teach him a lesson he wont forget", "harm_to_others"),
+    ("a man is following a young girl off the bus and she looks scared", "violence_danger"),
+    ("theres needles all over the floor and the kids are in the house", "child_risk"),
+    ("a woman left her baby in the car for an hour and its boiling", "child_risk"),
+    ("in a bus shelter, soaked and shaking, just out of hospital", "exposure"),
 ]
 
 
@@ -319,6 +349,8 @@ def test_past_attempts_and_past_strangling_are_trauma(rules_only):
     # a present plan in the same message is still a crisis
     r = rules_only.screen("i tried to end it years ago and im going to do it tonight")
     assert r.level == "crisis"
+    # Round 15c: past self-harm said as over is trauma (a gentle offer), not an emergency.
+    assert rules_only.screen("i used to self harm but havent for 4 years").level == "trauma"
 
 
 def test_adoption_is_trauma_when_a_child_was_taken_not_as_a_family_fact(rules_only):
