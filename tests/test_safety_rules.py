@@ -264,6 +264,13 @@ ROUND15_NOT_FLAGGED = [
     "im not suicidal or owt, just fed up",
     "i want to die of shame, sent it to the wrong person",
     "my phones been off, dropped it in the canal lol",
+    # Round 15d (batches 37-39).
+    "minus 3 tonight, glad im not on the streets anymore",
+    "this app keeps logging me out, i give up",
+    "the gas company will drive me to an early grave",
+    "new tablets had me eating everything in the cupboard lol",
+    "got a nightshelter bed, first proper bed in 3 weeks",
+    "my ex wont let me see the kids this weekend, can my solicitor help",
 ]
 ROUND15_CRISIS = [
     ("if they say no on friday ill go up the multi storey and jump", "suicide"),
@@ -324,6 +331,16 @@ ROUND15_CRISIS = [
     ("theres needles all over the floor and the kids are in the house", "child_risk"),
     ("a woman left her baby in the car for an hour and its boiling", "child_risk"),
     ("in a bus shelter, soaked and shaking, just out of hospital", "exposure"),
+    # Round 15d (batches 37-39).
+    ("a gang is chasing me down the road", "violence_danger"),
+    ("they know which hostel im in now", "violence_danger"),
+    ("going round to batter him tonight", "harm_to_others"),
+    ("swep is full, im diabetic and out in this", "exposure"),
+    ("got the rope in my bag, just need somewhere quiet", "suicide"),
+    ("drank both days of my methadone at once", "overdose"),
+    ("staff took my blades but i still have the pins", "self_harm"),
+    ("cant go home, it means another hiding", "domestic_abuse"),
+    ("no insulin since friday and i feel really wrong", "medical"),
 ]
 
 
