@@ -271,6 +271,12 @@ ROUND15_NOT_FLAGGED = [
     "new tablets had me eating everything in the cupboard lol",
     "got a nightshelter bed, first proper bed in 3 weeks",
     "my ex wont let me see the kids this weekend, can my solicitor help",
+    # Narrowed on a last read of round 15's own patterns.
+    "my phone will be dead by tonight",
+    "3 forms down, 2 to go",
+    "a man at the school gates told me about the food bank",
+    "my mum will be waiting for me when i get home",
+    "i used the app but they are not answering",
 ]
 ROUND15_CRISIS = [
     ("if they say no on friday ill go up the multi storey and jump", "suicide"),
