@@ -347,6 +347,9 @@ ROUND15_CRISIS = [
     ("staff took my blades but i still have the pins", "self_harm"),
     ("cant go home, it means another hiding", "domestic_abuse"),
     ("no insulin since friday and i feel really wrong", "medical"),
+    # Guards narrowed on the last read: these must still be crises.
+    ("relapsed again and ive got a plan", "suicide"),
+    ("paid him for the gear, gonna take the lot in one go", "overdose"),
 ]
 
 
