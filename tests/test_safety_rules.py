@@ -353,8 +353,84 @@ ROUND15_CRISIS = [
 ]
 
 
+# Round 16 (batches 40-44): new shapes, written afresh here (not copied from the batches).
+ROUND16_CRISIS = [
+    ("sign me up for the course if im still around by then", "suicide"),
+    ("dont bother with a reminder, i wont be here for it", "suicide"),
+    ("give my room to someone else, ive sorted my stuff", "suicide"),
+    ("the money for my funeral is in the drawer", "suicide"),
+    ("the rope is up in the loft", "suicide"),
+    ("tell my girls i love them. tell them i tried", "suicide"),
+    ("getting the coach to blackpool, not buying a return", "suicide"),
+    ("bought a razor and its not for shaving", "self_harm"),
+    ("my sleeve keeps bleeding through at work", "self_harm"),
+    ("not sure i can last till monday without cutting", "self_harm"),
+    ("took about 30 of my sleeping tablets", "overdose"),
+    ("he hasnt stopped since saturday and his heart is doing something weird", "medical"),
+    ("been throwing up black stuff all morning", "medical"),
+    ("he banged his head on the kerb and hes talking nonsense", "medical"),
+    ("they said next time it will be my legs", "violence_danger"),
+    ("the men from the loan say they will hurt me if i dont pay friday", "violence_danger"),
+    ("hes home, cant talk", "domestic_abuse"),
+    ("if he reads this im dead, make it look like the dentist", "domestic_abuse"),
+    ("shes not allowed to leave the house unless he says", "domestic_abuse"),
+    ("one more word from him and im swinging", "harm_to_others"),
+    ("that landlord has got it coming tonight", "harm_to_others"),
+    ("im going to torch the jobcentre", "harm_to_others"),
+    ("my 13 year old is running parcels for them lads", "child_risk"),
+    ("her new fella clips the kids round the head", "child_risk"),
+    ("walking round all night to keep warm, my chest is bad", "exposure"),
+    ("they discharged me to the street with a chest infection, its freezing", "exposure"),
+    # Round 16b (batch 47).
+    ("would a belt from the pound shop hold me", "suicide"),
+    ("got my affairs in order this week, the will and everything", "suicide"),
+    ("been saving up my tablets for a while", "suicide"),
+    ("ring me and say youre from the gp, hes sat next to me", "domestic_abuse"),
+    ("is there a room tonight he wouldnt know about", "domestic_abuse"),
+    ("had to tell them i walked into a door again", "domestic_abuse"),
+    ("they have got my cousin in the boot of a car", "violence_danger"),
+    ("thinking of putting something in his tea", "harm_to_others"),
+    # Typed without spaces.
+    ("hescollapsed inthebathroom andwontwakeup", "medical"),
+    ("imgoing tokillmyself tonight", "suicide"),
+]
+
+ROUND16_NOT_FLAGGED = [
+    "we beat the kids at monopoly",
+    "he battered me at pool last night lol",
+    "can i get my knife sharpened, im a chef",
+    "my goldfish died again lol",
+    "let's bury the hatchet",
+    "i was laughing so much i couldnt breathe",
+    "just shoot me the details by text",
+    "it wont kill me to walk",
+    "the self harm group on tuesday is it still running",
+    "the tablets make him a bit drowsy, the doctor knows",
+    "im not too down about it, ive got a plan",
+    "im staying put, not moving house again",
+    "the cuts to services are shocking",
+    "my daughter got her first tattoo, she is 19 now",
+    "my mum is getting older and wants to move nearer",
+    # Round 16b-c (batches 45-47).
+    "ive written a card for my nephews 18th",
+    "got stabbed in the back by my team again on fortnite",
+    "the emergency credit took all my top up",
+    "my prescription card is locked in the office till 10",
+    "there was a power cut and we sat in the dark",
+    "i want to end things with my gym, how do i cancel",
+    "i wont be around for a couple of weeks, visiting my sister",
+    "someone smashed my car window last night",
+    "my daughter showed me a video and i laughed till i was crying",
+    "my boyfriend keeps eating my chips, ill kill him \U0001f602",
+    "my cat keeps following me home, shes waiting by the door now",
+    "im not allowed to see the gp until monday",
+    "got a new phone, got it coming next week",
+    "saving a glass of wine for later",
+]
+
+
 @pytest.mark.parametrize(
-    "text,category", RULE_CRISIS + ROUND13_CRISIS + ROUND14_CRISIS + ROUND15_CRISIS
+    "text,category", RULE_CRISIS + ROUND13_CRISIS + ROUND14_CRISIS + ROUND15_CRISIS + ROUND16_CRISIS
 )
 def test_rules_find_reworded_crisis(rules_only, text, category):
     r = rules_only.screen(text)
@@ -362,7 +438,12 @@ def test_rules_find_reworded_crisis(rules_only, text, category):
 
 
 @pytest.mark.parametrize(
-    "text", RULE_NOT_CRISIS + ROUND13_NOT_FLAGGED + ROUND14_NOT_FLAGGED + ROUND15_NOT_FLAGGED
+    "text",
+    RULE_NOT_CRISIS
+    + ROUND13_NOT_FLAGGED
+    + ROUND14_NOT_FLAGGED
+    + ROUND15_NOT_FLAGGED
+    + ROUND16_NOT_FLAGGED,
 )
 def test_rules_leave_idioms_and_small_things(rules_only, text):
     r = rules_only.screen(text)
@@ -383,6 +464,29 @@ def test_adoption_is_trauma_when_a_child_was_taken_not_as_a_family_fact(rules_on
     assert rules_only.screen("my kids got adopted and i still write to them").level == "trauma"
     assert rules_only.screen("got adopted at 6 and it broke down at 12").level == "trauma"
     assert rules_only.screen("my adopted son is 8 and loves football").level == "none"
+
+
+def test_a_dated_past_attempt_is_trauma_and_a_new_danger_still_counts(rules_only):
+    assert (
+        rules_only.screen("i overdosed 2 years ago, i get scared thinking about it").level
+        == "trauma"
+    )
+    r = rules_only.screen("overdosed last year. took 40 tablets tonight")
+    assert r.level == "crisis" and "overdose" in r.categories, r.signals
+
+
+def test_run_together_words_are_split_but_names_and_listed_words_are_not(rules_only):
+    assert norm(rules_only, "hescollapsed inthebathroom") == "he is collapsed in the bathroom"
+    assert norm(rules_only, "myboyfriend strangledme") == "my boyfriend strangled me"
+    # no everyday anchor word among the pieces: a place, left whole
+    assert norm(rules_only, "kingstanding") == "kingstanding"
+    # a capital first letter: a name, left whole even though "im" + "ran" would fit
+    assert norm(rules_only, "Imran") == "imran"
+    # words the pattern lists name are never split ("lyric a")
+    assert norm(rules_only, "lyrica") == "lyrica"
+    # evidence still shows the client's own token
+    n = rules_only.normaliser("ok hescollapsed")
+    assert n.source(n.text.index("collapsed"), n.text.index("collapsed") + 9) == "hescollapsed"
 
 
 def test_exploitation_and_detention_told_as_past_are_trauma(rules_only):

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .segment import Segmenter
+
 # Characters that carry meaning in a word or a sentence; everything else becomes a space.
 _KEEP_PUNCT = ".,!?;:'"
 _CLAUSE_END = {".", ",", "!", "?", ";", ":"}
@@ -23,6 +25,9 @@ _ASCII_TABLE = {i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) in
 _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*'?|[.,!?;:]|(?<![^\W_])-(?=\d)")
 _RUN_RE = re.compile(r"([a-z])\1{2,}")
 _MAX_RUNS = 4  # more runs than this in one word: do not try every squash, take the shortest
+# Text-speak keys ("hes", "im", "bf") as pieces of run-together words: as cheap as a fairly
+# common word, so "hescollapsed" splits as "hes collapsed".
+_TEXT_SPEAK_COST = 12.0
 
 
 @dataclass
@@ -82,6 +87,11 @@ class Normaliser:
         self._is_word = is_word
         self._known = known
         self.restore_g = bool(config.get("restore_dropped_g", True))
+        self._keep_whole: set[str] = set()
+        self.segmenter = Segmenter.from_config(
+            config.get("run_together") or {},
+            {k: _TEXT_SPEAK_COST for k in self.words if k.isalpha() and k.isascii()},
+        )
 
     # -- characters -------------------------------------------------------------------------
 
@@ -113,6 +123,10 @@ class Normaliser:
         return "".join(out), src
 
     # -- words ------------------------------------------------------------------------------
+
+    def keep_whole(self, words: set[str]) -> None:
+        """Words never to split as run-together text (the words the pattern lists name)."""
+        self._keep_whole = self._keep_whole | {w.lower() for w in words}
 
     def is_word(self, word: str) -> bool:
         return word in self._known or self._is_word(word)
@@ -185,6 +199,27 @@ class Normaliser:
                 i += 1
         return out
 
+    def _split_run_together(self, words: list[_Word], original: str) -> list[_Word]:
+        """ "hescollapsed" -> "he is collapsed"; each piece keeps the whole token as its origin."""
+        out: list[_Word] = []
+        for w in words:
+            t = w.text
+            if (
+                " " in t
+                or t in _KEEP_PUNCT
+                or self.is_word(t)
+                or t in self._keep_whole
+                or original[w.start : w.end].istitle()  # a name: "Kingstanding", "Imran"
+            ):
+                out.append(w)
+                continue
+            pieces = self.segmenter.split(t) if self.segmenter else None
+            if not pieces:
+                out.append(w)
+                continue
+            out.extend(_Word(self._fix_word(p), w.start, w.end) for p in pieces)
+        return out
+
     def _apply_context(self, words: list[_Word]) -> list[_Word]:
         if not self.contextual:
             return words
@@ -216,6 +251,8 @@ class Normaliser:
         for w in words:
             if w.text not in _KEEP_PUNCT:
                 w.text = self._fix_word(w.text)
+        if self.segmenter:
+            words = self._split_run_together(words, text)
         words = self._apply_phrases(words)
         words = self._apply_context(words)
         parts: list[str] = []

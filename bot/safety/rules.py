@@ -9,6 +9,7 @@ statements like "kill myself") are only dropped by guards marked `overrides_stro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,19 @@ def build_nlp(lemma_fixes: dict[str, str]) -> Language:
     return nlp
 
 
+_LIST_WORD = re.compile(r"[a-z]+")
+
+
+def _list_words(groups: list[Group], sets: dict[str, list[str]]) -> set[str]:
+    """Every plain word written in the pattern files, lower case."""
+    texts = [w for members in sets.values() for w in members]
+    for g in groups:
+        texts.extend(g.patterns)
+        texts.extend(g.phrases)
+        texts.extend(g.lemma_phrases)
+    return {w for t in texts for w in _LIST_WORD.findall(str(t).lower())}
+
+
 class RuleEngine:
     """Compiles the groups once; `run(doc)` is then cheap."""
 
@@ -85,6 +99,8 @@ class RuleEngine:
         self.matcher = AnchoredMatcher(nlp.vocab, validate=validate)
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.lemma_phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        # Words the lists name ("lyrica", "nitazene") are never split as run-together words.
+        normaliser.keep_whole(_list_words(self.groups, sets))
         compiler = PatternCompiler(sets, self.analyse)
         for g in self.groups:
             key = nlp.vocab.strings.add(g.id)
