@@ -475,6 +475,27 @@ def test_a_dated_past_attempt_is_trauma_and_a_new_danger_still_counts(rules_only
     assert r.level == "crisis" and "overdose" in r.categories, r.signals
 
 
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        # Each of these was hidden by a guard written for an everyday reading, until the guard
+        # was narrowed (round 16's last read).
+        ("he's sharpening a knife and saying he'll use it on me", None),
+        ("hes a dead man if he touches my kids again", "harm_to_others"),
+        ("he hasn't moved, it's been an hour", "medical"),
+        ("sleeping in my van, no heater, its freezing and i have a chest infection", "exposure"),
+        ("im not worried anymore, ive got a plan", "suicide"),
+        ("he's got my phone, i'm locked in", "violence_danger"),
+        ("i did a first aid course last year and now i feel suicidal", "suicide"),
+        ("he left the knife on the side and said next time its for me", "violence_danger"),
+    ],
+)
+def test_guards_for_everyday_readings_do_not_hide_these_dangers(rules_only, text, category):
+    r = rules_only.screen(text)
+    assert r.level == "crisis", (text, r.signals)
+    assert category is None or category in r.categories, (text, r.categories)
+
+
 def test_run_together_words_are_split_but_names_and_listed_words_are_not(rules_only):
     assert norm(rules_only, "hescollapsed inthebathroom") == "he is collapsed in the bathroom"
     assert norm(rules_only, "myboyfriend strangledme") == "my boyfriend strangled me"
