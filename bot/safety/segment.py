@@ -81,7 +81,9 @@ class Segmenter:
             return None
         if not any(p in self.anchors for p in pieces):
             return None  # names and places: "kingstanding" is not "king standing"
-        for p in pieces:
+        for i, p in enumerate(pieces):
+            if len(p) == 1 and i > 0 and pieces[i - 1] not in self.anchors:
+                return None  # "jumpiness" is not "jump i ness"; "andicant" is "and i cant"
             if p in self.anchors:
                 continue
             if len(p) == 1 or (len(p) == 2 and p not in self.text_speak):
