@@ -488,6 +488,7 @@ def test_a_dated_past_attempt_is_trauma_and_a_new_danger_still_counts(rules_only
         ("he's got my phone, i'm locked in", "violence_danger"),
         ("i did a first aid course last year and now i feel suicidal", "suicide"),
         ("he left the knife on the side and said next time its for me", "violence_danger"),
+        ("hes got the knife from the kitchen drawer and hes waving it at me", "violence_danger"),
     ],
 )
 def test_guards_for_everyday_readings_do_not_hide_these_dangers(rules_only, text, category):

@@ -271,11 +271,13 @@ def test_cli_as_a_subprocess():
     assert json.loads(done.stdout.strip().splitlines()[-1])["level"] == "crisis"
 
 
-# -- the honest gate: held-out figures -----------------------------------------------------------
+# -- the gate: held-out figures -------------------------------------------------------------------
 
 
 def test_heldout_goals():
-    """Issue 3 quality goals on the held-out split (never trained or tuned on)."""
+    """Issue 3 quality goals on the held-out split. The classifier never trains on it, but the
+    rules were changed after a first look at its misses (README: 0.664 / 0.814 / 0.066 then), so
+    these figures are optimistic; the blind `fresh_eval*.jsonl` sets are the honest estimate."""
     files = dataset_files()
     if not files:
         pytest.skip("no labelled safety data in tests/data/safety")
