@@ -199,7 +199,9 @@ class Normaliser:
                 i += 1
         return out
 
-    def _split_run_together(self, words: list[_Word], original: str) -> list[_Word]:
+    def _split_run_together(
+        self, words: list[_Word], original: str, segmenter: Segmenter
+    ) -> list[_Word]:
         """ "hescollapsed" -> "he is collapsed"; each piece keeps the whole token as its origin."""
         out: list[_Word] = []
         for w in words:
@@ -213,7 +215,7 @@ class Normaliser:
             ):
                 out.append(w)
                 continue
-            pieces = self.segmenter.split(t) if self.segmenter else None
+            pieces = segmenter.split(t)
             if not pieces:
                 out.append(w)
                 continue
@@ -252,7 +254,7 @@ class Normaliser:
             if w.text not in _KEEP_PUNCT:
                 w.text = self._fix_word(w.text)
         if self.segmenter:
-            words = self._split_run_together(words, text)
+            words = self._split_run_together(words, text, self.segmenter)
         words = self._apply_phrases(words)
         words = self._apply_context(words)
         parts: list[str] = []
