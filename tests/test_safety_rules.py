@@ -428,9 +428,67 @@ ROUND16_NOT_FLAGGED = [
     "saving a glass of wine for later",
 ]
 
+ROUND17_CRISIS = [
+    # Round 17 (batches 48-54): my own rewordings of shapes the rules missed.
+    ("30 years on the streets, ready for my last kip now", "suicide"),
+    ("wont be a problem for anyone much longer", "suicide"),
+    ("you can close my file tomorrow, no more fighting", "suicide"),
+    ("this is the last text youll get from me", "suicide"),
+    ("i wont be here for the next giro anyway", "suicide"),
+    ("its fine, it'll all be over soon", "suicide"),
+    ("better i am dead, i have plan", "suicide"),
+    ("the voices keep telling me its time", "suicide"),
+    ("im stood on the wrong side of the railings on the bridge", "suicide"),
+    ("sat here with stones in my coat pockets by the canal", "suicide"),
+    ("been putting my tablets aside for weeks, got loads saved now", "suicide"),
+    ("staff took my razors but i found something else, doing it anyway", "self_harm"),
+    ("first time in 2 years, just used after my release, on my own", "overdose"),
+    ("took about 30ish of my pregabs", "overdose"),
+    ("had some gbh and a bottle of wine now i cant stand", "overdose"),
+    ("asthma bad, cant finish my sentences", "medical"),
+    ("my sugars have crashed and im shaking", "medical"),
+    ("grandad has been on the floor since last night and i cant lift him", "medical"),
+    ("they found out im grassing and theyre outside", "violence_danger"),
+    ("man in the next tent say they kill me tonight", "violence_danger"),
+    ("they set fire to my tent and shouted im next", "violence_danger"),
+    ("he knows which refuge im in now", "domestic_abuse"),
+    ("hes dead when i find him", "harm_to_others"),
+    ("the baby has been left in the car on her own for ages", "child_risk"),
+    ("olders took my little brother and hes not answering", "child_risk"),
+]
+
+ROUND17_NOT_FLAGGED = [
+    "not suicidal, just skint",
+    "im not going to hurt myself, i just need a housing officer",
+    "killing myself laughing at this letter",
+    "i'll be dead before they fix that road",
+    "id rather die than wear those crocs",
+    "what should i do if i find someone having an overdose",
+    "what are the signs of hypothermia, i'm volunteering this winter",
+    "the safest way to come off benzos please",
+    "my watch strap broke, where can i get it fixed",
+    "this essay is killing him",
+    "i swear they lose my sick notes on purpose",
+    "can you sort that out for me",
+    "half the team got let go today",
+    "got my own front door key first time since i was 16",
+    "can i use my library card as id for the gym",
+    "can you help me get glasses, i broke mine",
+    "whats the quickest way to appeal",
+    "hes not allowed to see the kids until court",
+    "where can i hide my phone at the festival",
+    "how do i get my mum on the housing register",
+    "my neighbour wants to foster",
+]
+
 
 @pytest.mark.parametrize(
-    "text,category", RULE_CRISIS + ROUND13_CRISIS + ROUND14_CRISIS + ROUND15_CRISIS + ROUND16_CRISIS
+    "text,category", RULE_CRISIS
+    + ROUND13_CRISIS
+    + ROUND14_CRISIS
+    + ROUND15_CRISIS
+    + ROUND16_CRISIS
+    + ROUND17_CRISIS,
 )
 def test_rules_find_reworded_crisis(rules_only, text, category):
     r = rules_only.screen(text)
@@ -443,7 +501,8 @@ def test_rules_find_reworded_crisis(rules_only, text, category):
     + ROUND13_NOT_FLAGGED
     + ROUND14_NOT_FLAGGED
     + ROUND15_NOT_FLAGGED
-    + ROUND16_NOT_FLAGGED,
+    + ROUND16_NOT_FLAGGED
+    + ROUND17_NOT_FLAGGED,
 )
 def test_rules_leave_idioms_and_small_things(rules_only, text):
     r = rules_only.screen(text)
@@ -489,6 +548,16 @@ def test_a_dated_past_attempt_is_trauma_and_a_new_danger_still_counts(rules_only
         ("i did a first aid course last year and now i feel suicidal", "suicide"),
         ("he left the knife on the side and said next time its for me", "violence_danger"),
         ("hes got the knife from the kitchen drawer and hes waving it at me", "violence_danger"),
+        # Round 17: a denial or a story that is over must not hide a danger beside it.
+        ("im not suicidal but ive got the tablets ready for tonight", "suicide"),
+        ("not going to hurt anyone else dont worry, id only ever hurt me", None),
+        ("what do i do my mate isnt breathing", "medical"),
+        (
+            "a lad collapsed outside last night, hes fine now. tbh ive been putting my tablets"
+            " aside for weeks, got quite a lot saved",
+            "suicide",
+        ),
+        ("i have stopped eating on purpose, 6 days now", None),
     ],
 )
 def test_guards_for_everyday_readings_do_not_hide_these_dangers(rules_only, text, category):
