@@ -558,6 +558,9 @@ def test_a_dated_past_attempt_is_trauma_and_a_new_danger_still_counts(rules_only
             "suicide",
         ),
         ("i have stopped eating on purpose, 6 days now", None),
+        ("ill be dead before you see this", "suicide"),
+        ("lost it and cut myself on purpose", "self_harm"),
+        ("whats the best way to stop my heart", None),
     ],
 )
 def test_guards_for_everyday_readings_do_not_hide_these_dangers(rules_only, text, category):
