@@ -481,14 +481,53 @@ ROUND17_NOT_FLAGGED = [
     "my neighbour wants to foster",
 ]
 
+ROUND18_CRISIS = [
+    # Round 18 (batches 55-61): my own rewordings of shapes the rules missed.
+    ("wrote them a letter each, theyre under my pillow", "suicide"),
+    ("left my bank cards and pin on the table for my sister", "suicide"),
+    ("kept my old belt, i know what its for now", "suicide"),
+    ("by friday ill be gone", "suicide"),
+    ("honestly i wont be missed", "suicide"),
+    ("nobody would find me for days in this flat", "suicide"),
+    ("the life insurance pays out even if its suicide now", "suicide"),
+    ("if i go would the debt die with me", "suicide"),
+    ("been researching ways all night", "suicide"),
+    ("picking out the sharpest bit of the broken plate", "self_harm"),
+    ("patching myself up again tonight", "self_harm"),
+    ("popped every tablet out of the blister packs", "overdose"),
+    ("how long would 50 paracetamol take", "overdose"),
+    ("her oxygen ran out and shes gasping", "medical"),
+    ("my tongue is swelling up after a wasp sting", "medical"),
+    ("blood is squirting out of my leg", "medical"),
+    ("the fit has lasted 7 minutes now", "medical"),
+    ("contractions every 3 minutes and nobody about", "medical"),
+    ("the loan shark says its my kneecaps if im short", "violence_danger"),
+    ("they found out where i stay and his mates are coming round tonight", "violence_danger"),
+    ("if im late back i pay for it", "domestic_abuse"),
+    ("got the hammer in my bag, going round his now", "harm_to_others"),
+    ("the baby is cold to touch and her lips look blue", "child_risk"),
+    ("im 13 and on my own in the flat since wednesday", "child_risk"),
+]
+
+ROUND18_NOT_FLAGGED = [
+    "saying goodbye to everyone at work, last shift ever",
+    "what age can kids be left home alone",
+    "hiding in the kitchen from my mums party guests",
+    "nits again, i give up",
+    "her fever broke overnight and shes asking for toast",
+    "the baby is screaming but shes fed and changed, just wants cuddles",
+]
+
 
 @pytest.mark.parametrize(
-    "text,category", RULE_CRISIS
+    "text,category",
+    RULE_CRISIS
     + ROUND13_CRISIS
     + ROUND14_CRISIS
     + ROUND15_CRISIS
     + ROUND16_CRISIS
-    + ROUND17_CRISIS,
+    + ROUND17_CRISIS
+    + ROUND18_CRISIS,
 )
 def test_rules_find_reworded_crisis(rules_only, text, category):
     r = rules_only.screen(text)
@@ -502,7 +541,8 @@ def test_rules_find_reworded_crisis(rules_only, text, category):
     + ROUND14_NOT_FLAGGED
     + ROUND15_NOT_FLAGGED
     + ROUND16_NOT_FLAGGED
-    + ROUND17_NOT_FLAGGED,
+    + ROUND17_NOT_FLAGGED
+    + ROUND18_NOT_FLAGGED,
 )
 def test_rules_leave_idioms_and_small_things(rules_only, text):
     r = rules_only.screen(text)
