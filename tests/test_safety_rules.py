@@ -72,6 +72,11 @@ def test_pattern_language(rules_only):
     assert {"LOWER": {"REGEX": "^\\d+$"}} in [v[0] for v in variants]
     with pytest.raises(PatternError):
         c.compile("=two|/^\\d+$/ winters")
+    # "gasping|can not+breathe" is two items, (gasping|can) then (not breathe): never meant
+    with pytest.raises(PatternError, match="can\\+not\\+breathe"):
+        c.compile("oxygen ~6 gasping|can not+breathe")
+    assert c.compile("oxygen ~6 gasping|can+not+breathe")
+    assert c.compile("will|can not ~1 wake")  # "not" on its own after can/will is meant
 
 
 def test_a_guard_does_not_remove_a_strong_signal(rules_only):

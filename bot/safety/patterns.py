@@ -181,7 +181,10 @@ class PatternCompiler:
     def compile(self, pattern: str) -> list[list[dict]]:
         """One pattern string -> Matcher token lists (several when an alternative is 2+ words)."""
         variants: list[list[dict]] = [[]]
-        for item in pattern.split():
+        items = pattern.split()
+        for prev, item in zip(items, items[1:], strict=False):
+            _check_split_alternative(prev, item, pattern)
+        for item in items:
             options = self._token(item, pattern)
             variants = [v + o for v in variants for o in options]
             if len(variants) > MAX_VARIANTS:
@@ -251,3 +254,18 @@ class PatternCompiler:
                 raise PatternError(f"{item!r} in {pattern!r}: only one word can be optional")
             options = [[dict(o[0], OP="?")] for o in options]
         return options
+
+
+def _check_split_alternative(prev: str, item: str, pattern: str) -> None:
+    """Catch "a|can not+breathe": the space makes two items, (a|can) then (not breathe), so the
+    pattern wants "can" and "not breathe" in a row and "a" then "not breathe"; what was meant is
+    the one alternative can+not+breathe (round 18 found three such patterns that never matched)."""
+    before = prev.split("|")
+    if len(before) > 1 and before[-1] in ("can", "do", "will", "did", "does", "is", "was"):
+        split = [a for a in item.split("|") if a.startswith("not+")]
+        if split:
+            raise PatternError(
+                f"{prev!r} then {item!r} in {pattern!r}: a space splits items; "
+                f"write {before[-1]}+{split[0]} inside one alternative"
+            )
+
