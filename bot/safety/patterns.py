@@ -268,4 +268,3 @@ def _check_split_alternative(prev: str, item: str, pattern: str) -> None:
                 f"{prev!r} then {item!r} in {pattern!r}: a space splits items; "
                 f"write {before[-1]}+{split[0]} inside one alternative"
             )
-
