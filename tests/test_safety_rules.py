@@ -523,6 +523,42 @@ ROUND18_NOT_FLAGGED = [
     "the baby is screaming but shes fed and changed, just wants cuddles",
 ]
 
+ROUND19_CRISIS = [
+    # Round 19 (batches 62-65): my own rewordings of shapes the rules missed.
+    ("been staring at the canal for an hour", "suicide"),
+    ("walking towards the railway line now", "suicide"),
+    ("brought a rope, found a good strong tree", "suicide"),
+    ("left the key under the mat so they dont have to break the door in", "suicide"),
+    ("the dog needs a new home after tonight", "suicide"),
+    ("mum will find my letter in the morning", "suicide"),
+    ("who will look after the cat when they find me", "suicide"),
+    ("how long before anyone notices im gone", "suicide"),
+    ("would 30 sertraline do anything", "suicide"),
+    ("got the pills out on the table", "suicide"),
+    ("i dont think ill be here by morning", "suicide"),
+    ("made myself sick 5 times today", "self_harm"),
+    ("havent eaten in a week and im proud", "self_harm"),
+    ("ripping the stitches back open", "self_harm"),
+    ("on the floor since lunch and my legs wont work", "medical"),
+    ("been throwing up black stuff", "medical"),
+    ("got hit in the head and now im dizzy and being sick", "medical"),
+    ("first time back on since prison", "overdose"),
+    ("hes in the bath, how do i get out without him hearing", "domestic_abuse"),
+    ("he took my phone so i cant ring for help", "domestic_abuse"),
+    ("dads punching my mum right now", "domestic_abuse"),
+    ("they said im getting wet up tonight", "violence_danger"),
+    ("the punter hit me and wont let me out", "violence_danger"),
+    ("doing the opps tonight", "harm_to_others"),
+    ("man online wants pics, im 13", "child_risk"),
+    ("mum left us 3 days ago and theres no food", "child_risk"),
+]
+
+ROUND19_NOT_FLAGGED = [
+    "my script cant be picked up early, is that right",
+    "all my medical letters are in a folder",
+    "thanks for chasing them up for me, such a help",
+]
+
 
 @pytest.mark.parametrize(
     "text,category",
@@ -532,7 +568,8 @@ ROUND18_NOT_FLAGGED = [
     + ROUND15_CRISIS
     + ROUND16_CRISIS
     + ROUND17_CRISIS
-    + ROUND18_CRISIS,
+    + ROUND18_CRISIS
+    + ROUND19_CRISIS,
 )
 def test_rules_find_reworded_crisis(rules_only, text, category):
     r = rules_only.screen(text)
@@ -547,7 +584,8 @@ def test_rules_find_reworded_crisis(rules_only, text, category):
     + ROUND15_NOT_FLAGGED
     + ROUND16_NOT_FLAGGED
     + ROUND17_NOT_FLAGGED
-    + ROUND18_NOT_FLAGGED,
+    + ROUND18_NOT_FLAGGED
+    + ROUND19_NOT_FLAGGED,
 )
 def test_rules_leave_idioms_and_small_things(rules_only, text):
     r = rules_only.screen(text)

@@ -15,10 +15,12 @@ def test_long_messages_use_their_own_pair():
     assert Thresholds(0.6, 0.7).for_length(LONG) == (0.6, 0.7)  # no long pair: one for all
 
 
-def _lines(level: str, n: int, length: int, crisis_score: float) -> list[tuple]:
+def _lines(
+    level: str, n: int, length: int, crisis_score: float, rule_level: str = "none"
+) -> list[tuple]:
     row = {"text": "x", "level": level, "categories": []}
     scores = {clf.CRISIS: crisis_score, clf.FLAG: crisis_score}
-    return [(row, SafetyResult("none", []), scores, length)] * n
+    return [(row, SafetyResult(rule_level, []), scores, length)] * n
 
 
 def _choose(lines):
@@ -64,3 +66,24 @@ def test_too_few_long_lines_means_one_pair_for_all():
     lines += _lines("crisis", 3, LONG, 0.9)
     thresholds, _ = _choose(lines)
     assert thresholds.long_crisis is None and thresholds.long_flag is None
+
+
+def test_everyday_lines_the_rules_already_raise_do_not_use_up_the_budget():
+    # 20 everyday lines the rules already read as crisis score 0.6, like the crisis lines; the
+    # model adds no false alarm on them, so the threshold may come down to 0.6.
+    lines = (
+        _lines("crisis", 200, SHORT, 0.6)
+        + _lines("none", 20, SHORT, 0.6, rule_level="crisis")
+        + _lines("none", 880, SHORT, 0.1)
+    )
+    thresholds, report = _choose(lines)
+    assert thresholds.crisis <= 0.6
+    assert report["crisis_recall"] == 1.0
+    # The same 20 lines not raised by the rules would be 2.2% new false alarms: over budget.
+    lines = (
+        _lines("crisis", 200, SHORT, 0.6)
+        + _lines("none", 20, SHORT, 0.6)
+        + _lines("none", 880, SHORT, 0.1)
+    )
+    thresholds, _ = _choose(lines)
+    assert thresholds.crisis > 0.6
