@@ -551,6 +551,7 @@ ROUND19_CRISIS = [
     ("doing the opps tonight", "harm_to_others"),
     ("man online wants pics, im 13", "child_risk"),
     ("mum left us 3 days ago and theres no food", "child_risk"),
+    ("im 16 and the hostels are full, sleeping in the park tonight", "exposure"),
 ]
 
 ROUND19_NOT_FLAGGED = [
