@@ -12,8 +12,12 @@ trauma) and one per category seen often enough in training.
 
 On training batches held back from both (data/safety/README.md, round 11) the average caught
 more crises and trauma than either alone, at fewer false alarms than the bag-of-words model.
-It only ever raises a level the rules found; the thresholds come from cross-validation on the
-train split (bot/safety/model.py).
+
+A third reader, for the level scores only: a logistic regression on a pretrained sentence
+encoder's vector of the message (encoder.py), which knows that new words can mean the same as
+trained ones. Its score is mixed in at MEANING_WEIGHT (`mix`). The screener asks for it only when
+it could change the level. The classifier only ever raises a level the rules found; the
+thresholds come from cross-validation on the train split (bot/safety/model.py).
 """
 
 from __future__ import annotations
@@ -39,8 +43,13 @@ FLAG = "LEVEL_flag"
 CAT_PREFIX = "CAT_"
 MIN_CATEGORY_EXAMPLES = 4
 REGULARISATION_C = 4.0  # logistic regression: inverse strength, chosen on held-back batches
+# The sentence encoder's share of the crisis and flag scores. Chosen by cross-validation on the
+# train split (0.2, 0.3, 0.4, 0.5 tried; data/safety/README.md, round 20).
+MEANING_WEIGHT = 0.3
+MEANING_LABELS = (CRISIS, FLAG)
 _BOW_DIR = "textcat"
 _TFIDF_FILE = "tfidf.joblib"
+_MEANING_FILE = "meaning.joblib"
 
 _BOW_CONFIG = {
     "threshold": 0.5,
@@ -66,9 +75,19 @@ class TfidfModel:
 
 
 @dataclass
+class MeaningModel:
+    """Logistic regressions on the sentence encoder's vectors, one per MEANING_LABELS entry."""
+
+    encoder_id: str
+    weights: np.ndarray  # (dimensions, labels)
+    bias: np.ndarray  # (labels,)
+
+
+@dataclass
 class Classifier:
     bow: Language
     tfidf: TfidfModel
+    meaning: MeaningModel | None = None  # None: trained without the encoder (it was missing)
 
     def __post_init__(self) -> None:
         textcat = self.bow.get_pipe("textcat_multilabel")
@@ -151,6 +170,44 @@ def _train_tfidf(texts: list[str], rows: list[dict], labels: list[str], seed: in
     return TfidfModel(vectorizer, labels, weights.astype(np.float64), bias.astype(np.float64), idf)
 
 
+def train_meaning(vectors: np.ndarray, rows: list[dict], seed: int = 0) -> MeaningModel:
+    """Fit the meaning reader on encoder vectors (one row per labelled line)."""
+    from .encoder import ENCODER_ID
+
+    weights = np.zeros((vectors.shape[1], len(MEANING_LABELS)), dtype=np.float64)
+    bias = np.zeros(len(MEANING_LABELS), dtype=np.float64)
+    targets = [labels_for(r) for r in rows]
+    for j, label in enumerate(MEANING_LABELS):
+        y = np.array([t[label] > 0.5 for t in targets])
+        if y.all() or not y.any():
+            bias[j] = 10.0 if y.all() else -10.0
+            continue
+        fitted = LogisticRegression(C=REGULARISATION_C, max_iter=3000, random_state=seed)
+        fitted.fit(vectors, y)
+        weights[:, j] = fitted.coef_[0]
+        bias[j] = fitted.intercept_[0]
+    return MeaningModel(ENCODER_ID, weights, bias)
+
+
+def meaning_scores(model: MeaningModel, vector: np.ndarray) -> dict[str, float]:
+    z = vector.astype(np.float64) @ model.weights + model.bias
+    return dict(zip(MEANING_LABELS, (1.0 / (1.0 + np.exp(-z))).tolist(), strict=True))
+
+
+def mix(scores: dict[str, float], meaning: dict[str, float]) -> dict[str, float]:
+    """The word readers' scores with the meaning reader's mixed into the level labels."""
+    out = dict(scores)
+    for label, value in meaning.items():
+        if label in out:
+            out[label] = (1.0 - MEANING_WEIGHT) * out[label] + MEANING_WEIGHT * value
+    return out
+
+
+def highest_mix(score: float) -> float:
+    """The most a level score can reach once mixed: what the meaning reader could add at best."""
+    return (1.0 - MEANING_WEIGHT) * score + MEANING_WEIGHT
+
+
 def predict(model: Classifier, texts: list[str]) -> list[dict[str, float]]:
     """Scores (0-1) for each text, one per label: the mean of the two models' scores."""
     # Calls the component's model directly: nlp.pipe costs more than the model.
@@ -188,6 +245,8 @@ def save(model: Classifier, path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     model.bow.to_disk(path / _BOW_DIR)
     joblib.dump(model.tfidf, path / _TFIDF_FILE)
+    if model.meaning is not None:
+        joblib.dump(model.meaning, path / _MEANING_FILE)
 
 
 def is_saved(path: Path) -> bool:
@@ -199,4 +258,9 @@ def load(path: Path) -> Classifier:
     tfidf = joblib.load(path / _TFIDF_FILE)
     if not isinstance(tfidf, TfidfModel):
         raise TypeError(f"{path / _TFIDF_FILE} is not a safety classifier")
-    return Classifier(spacy.load(path / _BOW_DIR), tfidf)
+    meaning = None
+    if (path / _MEANING_FILE).is_file():
+        meaning = joblib.load(path / _MEANING_FILE)
+        if not isinstance(meaning, MeaningModel):
+            raise TypeError(f"{path / _MEANING_FILE} is not a safety classifier")
+    return Classifier(spacy.load(path / _BOW_DIR), tfidf, meaning)

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
+import os
 import random
 import shutil
 import time
 from pathlib import Path
 
+import numpy as np
+
 from . import classifier as clf
+from . import encoder
 from .data import (
     CLASSIFIER_FILE,
     NORMALISE_FILE,
@@ -35,13 +40,16 @@ from .screener import (
     has_words,
     is_long,
     max_scores,
+    meaning_text,
     model_words,
     window_texts,
 )
 
 log = logging.getLogger("bot.safety")
 
-MODEL_VERSION = "bow-tfidf-v5"  # bump when training code changes in a way that needs a rebuild
+MODEL_VERSION = (
+    "bow-tfidf-minilm-v6"  # bump when training code changes in a way that needs a rebuild
+)
 FOLDS = 4
 # Out-of-fold share of level-none lines the model alone may flag (per label), for short
 # messages and for all. Chosen at 0.02 with 2,800 train lines (0.01 gave up crisis recall, 0.03
@@ -52,6 +60,7 @@ MIN_PRECISION = 0.9  # out of fold, this share of what the model flags must be r
 GRID = [round(0.3 + 0.02 * i, 2) for i in range(35)]  # 0.30 .. 0.98
 OFF = 1.01  # a threshold that never fires
 EXTRA_KIND = "nlu_extra"
+ENCODER_CACHE = "safety_encoder_cache.npz"  # beside model_dir(): the training lines' vectors
 
 
 def current_fingerprint(rows: list[dict]) -> str:
@@ -99,16 +108,20 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
         if r.get("kind") == EXTRA_KIND and result.flagged:
             continue  # an NLU example the rules flag is not a safe "none" example
         words = model_words(doc, outcome.guard_spans)
-        prepared.append((r, result, " ".join(words), window_texts(words), len(words)))
+        meaning = meaning_text(doc, outcome.guard_spans)
+        prepared.append((r, result, " ".join(words), window_texts(words), len(words), meaning))
     rows = [p[0] for p in prepared]
     rule_results = [p[1] for p in prepared]
     texts = [p[2] for p in prepared]
     windows = [p[3] for p in prepared]
     lengths = [p[4] for p in prepared]  # as screen() counts them, for the long-message thresholds
-    oof = cross_validated_scores(texts, windows, rows)
+    vectors = meaning_vectors([p[5] for p in prepared])
+    oof = cross_validated_scores(texts, windows, rows, vectors)
     thresholds, report = choose_thresholds(rows, rule_results, oof, lengths)
     readable = [i for i, text in enumerate(texts) if has_words(text.split())]
     classifier = clf.train([texts[i] for i in readable], [rows[i] for i in readable])
+    if vectors is not None:
+        classifier.meaning = clf.train_meaning(vectors[readable], [rows[i] for i in readable])
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -121,6 +134,7 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
         "long_crisis_threshold": thresholds.long_crisis,
         "long_flag_threshold": thresholds.long_flag,
         "long_tokens": LONG_TOKENS,
+        "encoder": classifier.meaning.encoder_id if classifier.meaning else None,
         "train_lines": sum(1 for r in rows if r.get("kind") != EXTRA_KIND),
         "extra_negative_lines": sum(1 for r in rows if r.get("kind") == EXTRA_KIND),
         "cross_validation": report,
@@ -145,10 +159,65 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
     return Model(classifier, thresholds, fp)
 
 
+def meaning_vectors(texts: list[str]) -> np.ndarray | None:
+    """The sentence encoder's vectors for the training lines; None (train without the meaning
+    reader, and say so) when the encoder cannot load.
+
+    Vectors are kept in ENCODER_CACHE beside the model, keyed by text, so a retrain after a small
+    edit encodes only the new lines (encoding all of them takes minutes)."""
+    started = time.monotonic()
+    cache_file = model_dir().with_name(ENCODER_CACHE)
+    cache = _read_cache(cache_file)
+    keys = [_cache_key(t) for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
+    if missing:
+        try:
+            fresh = encoder.SentenceEncoder(threads=os.cpu_count() or 1).encode_many(
+                [t for _, t in missing]
+            )
+        except encoder.EncoderUnavailable as exc:
+            log.error("training the safety classifier without the sentence encoder: %s", exc)
+            return None
+        cache.update({k: v for (k, _), v in zip(missing, fresh, strict=True)})
+        _write_cache(cache_file, {k: cache[k] for k in set(keys)})
+    log.info(
+        "sentence encoder: %d lines (%d new) in %.1fs",
+        len(texts),
+        len(missing),
+        time.monotonic() - started,
+    )
+    return np.stack([cache[k] for k in keys]) if keys else np.zeros((0, encoder.DIMENSIONS))
+
+
+def _cache_key(text: str) -> str:
+    return hashlib.sha1(f"{encoder.ENCODER_ID}\n{text}".encode()).hexdigest()
+
+
+def _read_cache(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            return dict(zip(saved["keys"].tolist(), saved["vectors"], strict=True))
+    except Exception:  # missing, or broken by an interrupted write: encode again
+        return {}
+
+
+def _write_cache(path: Path, cache: dict[str, np.ndarray]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    keys = sorted(cache)
+    np.savez(tmp, keys=np.array(keys), vectors=np.stack([cache[k] for k in keys]))
+    tmp.replace(path)
+
+
 def cross_validated_scores(
-    texts: list[str], windows: list[list[str]], rows: list[dict], folds: int = FOLDS
+    texts: list[str],
+    windows: list[list[str]],
+    rows: list[dict],
+    vectors: np.ndarray | None = None,
+    folds: int = FOLDS,
 ) -> list[dict[str, float]]:
-    """Out-of-fold classifier scores: each line scored by a model that never saw it."""
+    """Out-of-fold classifier scores: each line scored by a model that never saw it. With
+    vectors, the meaning reader is fitted on the same folds and mixed in as screen() does."""
     order = list(range(len(rows)))
     random.Random(13).shuffle(order)
     fold_of = {i: n % folds for n, i in enumerate(order)}
@@ -159,8 +228,13 @@ def cross_validated_scores(
         train_idx = [i for i in order if fold_of[i] != k and i in readable]
         test_idx = [i for i in order if fold_of[i] == k and i in readable]
         fold_model = clf.train([texts[i] for i in train_idx], [rows[i] for i in train_idx], seed=k)
+        meaning = None
+        if vectors is not None:
+            meaning = clf.train_meaning(vectors[train_idx], [rows[i] for i in train_idx], seed=k)
         for i in test_idx:
             out[i] = max_scores(clf.predict(fold_model, windows[i]))
+            if meaning is not None:
+                out[i] = clf.mix(out[i], clf.meaning_scores(meaning, vectors[i]))
     return out
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc
 
 from . import classifier as clf
+from . import encoder
 from .data import NORMALISE_FILE, pattern_files
 from .normalise import Normalised, Normaliser
 from .patterns import load_yaml
@@ -92,8 +93,33 @@ def model_words(doc: Doc, guard_spans: list[tuple[int, int]]) -> list[str]:
     Guards mark idioms and service questions ("this form is killing me", "how do i get
     naloxone"); hiding those words keeps the classifier from re-reading them as danger.
     """
-    hidden = {i for start, end in guard_spans for i in range(start, end)}
+    hidden = _hidden(guard_spans)
     return [t.lemma_ for t in doc if t.i not in hidden]
+
+
+def meaning_text(doc: Doc, guard_spans: list[tuple[int, int]]) -> str:
+    """What the sentence encoder reads: the normalised words (word forms, not lemmas: the encoder
+    knows "was" from "is"), minus what a guard recognised, as model_words."""
+    hidden = _hidden(guard_spans)
+    return " ".join(t.text for t in doc if t.i not in hidden)
+
+
+def _hidden(guard_spans: list[tuple[int, int]]) -> set[int]:
+    return {i for start, end in guard_spans for i in range(start, end)}
+
+
+def meaning_could_change(
+    rule_level: str, scores: dict[str, float], crisis_threshold: float, flag_threshold: float
+) -> bool:
+    """Whether the meaning reader, at its most alarmed, could change the level. When it could not,
+    the screen skips the encoder (about 3 ms) and the answer is the same as with it."""
+    if not scores:
+        return False
+    crisis = level_rank(rule_level) < 2 and (
+        clf.highest_mix(scores.get(clf.CRISIS, 0.0)) >= crisis_threshold
+    )
+    flag = rule_level == "none" and clf.highest_mix(scores.get(clf.FLAG, 0.0)) >= flag_threshold
+    return crisis or flag
 
 
 def has_words(words: list[str]) -> bool:
@@ -166,6 +192,7 @@ class Screener:
         self.normaliser = Normaliser(config, lambda w: w in lemmas or w in table)
         self.rules = RuleEngine(self.nlp, self.normaliser, pattern_files(), validate=validate)
         self.model = model
+        self._encoder_broken = False
 
     def analyse(self, text: object) -> tuple[Normalised, Doc]:
         norm = self.normaliser(cap(coerce_text(text)))
@@ -203,12 +230,41 @@ class Screener:
             log.exception("safety classifier failed on a message; using the rules' answer")
             return result
         crisis_threshold, flag_threshold = self.model.thresholds.for_length(len(words))
+        if meaning_could_change(result.level, scores, crisis_threshold, flag_threshold):
+            scores = self._with_meaning(scores, meaning_text(doc, outcome.guard_spans))
         level, cats, raised = combine(
             result.level, result.categories, scores, crisis_threshold, flag_threshold
         )
         result.level, result.categories, result.by_model = level, cats, raised
         result.scores = scores
         return result
+
+    def load_encoder(self) -> bool:
+        """Load the sentence encoder if the model reads meaning; False if it cannot be used."""
+        if self.model is None or self.model.classifier.meaning is None or self._encoder_broken:
+            return False
+        try:
+            encoder.get_encoder()
+        except Exception as exc:  # missing or altered files, a broken onnxruntime
+            self._encoder_broken = True
+            log.error(
+                "safety screen: the sentence encoder cannot load (%s); screening without it", exc
+            )
+            return False
+        return True
+
+    def _with_meaning(self, scores: dict[str, float], text: str) -> dict[str, float]:
+        """The scores with the meaning reader's mixed in; as they were if it cannot run (the
+        word readers and the rules still answer, a little less sensitive)."""
+        if not self.load_encoder():
+            return scores
+        meaning = self.model.classifier.meaning
+        try:
+            vector = encoder.get_encoder().encode(text)
+        except Exception:
+            log.exception("sentence encoder failed on a message; screening without it")
+            return scores
+        return clf.mix(scores, clf.meaning_scores(meaning, vector))
 
 
 def _evidence(norm: Normalised, doc: Doc, spans: list[tuple[int, int]]) -> list[str]:
@@ -249,21 +305,25 @@ def get_screener() -> Screener:
 def status() -> dict[str, object]:
     """How the screen is running, for /healthz: both layers, rules alone, or not loaded yet.
 
-    The screen works on its rules alone if the classifier could not be trained or loaded, but
-    it then catches fewer crises in new wording, so the health check says so.
+    The screen works on its rules alone if the classifier could not be trained or loaded, and
+    without the sentence encoder if that cannot load, but it then catches fewer crises in new
+    wording, so the health check says so.
     """
     screener = _screener
     if screener is None:
         return {"state": "starting", "detail": "the screen loads on the first message"}
     if screener.model is None:
         return {"state": "degraded", "detail": "rules only: the classifier could not be loaded"}
-    return {
-        "state": "up",
+    thresholds = {
         "crisis_threshold": screener.model.crisis_threshold,
         "flag_threshold": screener.model.flag_threshold,
         "long_crisis_threshold": screener.model.thresholds.long_crisis,
         "long_flag_threshold": screener.model.thresholds.long_flag,
     }
+    if not screener.load_encoder():
+        detail = "rules and word classifier only: the sentence encoder is not in use"
+        return {"state": "degraded", "detail": detail, **thresholds}
+    return {"state": "up", "encoder": encoder.ENCODER_ID, **thresholds}
 
 
 def reset() -> None:
@@ -275,7 +335,9 @@ def reset() -> None:
 
 def warm_up() -> None:
     """Load everything now (the gateway calls this at start, so no client waits for it)."""
-    get_screener().screen("warm up")
+    screener = get_screener()
+    screener.load_encoder()
+    screener.screen("warm up")
 
 
 def screen(text: object) -> SafetyResult:
