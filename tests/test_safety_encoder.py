@@ -121,7 +121,6 @@ def test_training_reads_meaning_and_reuses_the_encoded_lines(tmp_path, monkeypat
     """A retrain encodes only lines it has not seen; with no encoder it trains without one."""
     from bot.safety import model as model_module
 
-    monkeypatch.setenv("SAFETY_MODEL_DIR", str(tmp_path / "model"))
     rows = [dict(r, split="train") for r in ROWS]
     first = model_module.train_and_save(Screener(model=None), rows, "fp1", tmp_path / "model")
     assert first.classifier.meaning is not None

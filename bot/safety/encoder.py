@@ -48,7 +48,11 @@ def model_file() -> Path:
 def _check(path: Path, sha256: str) -> None:
     if not path.is_file():
         raise EncoderUnavailable(f"{path} is missing: run `make install`")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(block)
+    digest = sha.hexdigest()
     if digest != sha256:
         raise EncoderUnavailable(f"{path} is not the pinned file (sha256 {digest})")
 
@@ -74,6 +78,7 @@ class SentenceEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads  # one message at a time: threads cost more than help
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False  # the same speed with less memory
         options.log_severity_level = 3
         self.session = ort.InferenceSession(
             str(model_path), options, providers=["CPUExecutionProvider"]

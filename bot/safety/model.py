@@ -60,7 +60,7 @@ MIN_PRECISION = 0.9  # out of fold, this share of what the model flags must be r
 GRID = [round(0.3 + 0.02 * i, 2) for i in range(35)]  # 0.30 .. 0.98
 OFF = 1.01  # a threshold that never fires
 EXTRA_KIND = "nlu_extra"
-ENCODER_CACHE = "safety_encoder_cache.npz"  # beside model_dir(): the training lines' vectors
+ENCODER_CACHE = "safety_encoder_cache.npz"  # beside the model: the training lines' vectors
 
 
 def current_fingerprint(rows: list[dict]) -> str:
@@ -115,7 +115,7 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
     texts = [p[2] for p in prepared]
     windows = [p[3] for p in prepared]
     lengths = [p[4] for p in prepared]  # as screen() counts them, for the long-message thresholds
-    vectors = meaning_vectors([p[5] for p in prepared])
+    vectors = meaning_vectors([p[5] for p in prepared], target.with_name(ENCODER_CACHE))
     oof = cross_validated_scores(texts, windows, rows, vectors)
     thresholds, report = choose_thresholds(rows, rule_results, oof, lengths)
     readable = [i for i, text in enumerate(texts) if has_words(text.split())]
@@ -159,14 +159,13 @@ def train_and_save(screener: Screener, rows: list[dict], fp: str, target: Path) 
     return Model(classifier, thresholds, fp)
 
 
-def meaning_vectors(texts: list[str]) -> np.ndarray | None:
+def meaning_vectors(texts: list[str], cache_file: Path) -> np.ndarray | None:
     """The sentence encoder's vectors for the training lines; None (train without the meaning
     reader, and say so) when the encoder cannot load.
 
-    Vectors are kept in ENCODER_CACHE beside the model, keyed by text, so a retrain after a small
-    edit encodes only the new lines (encoding all of them takes minutes)."""
+    Vectors are kept in cache_file (ENCODER_CACHE beside the model), keyed by text, so a retrain
+    after a small edit encodes only the new lines (encoding all of them takes minutes)."""
     started = time.monotonic()
-    cache_file = model_dir().with_name(ENCODER_CACHE)
     cache = _read_cache(cache_file)
     keys = [_cache_key(t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
