@@ -152,3 +152,40 @@ def test_saved_meaning_reader_loads_back_the_same(enc, tmp_path):
     assert again.meaning is not None
     assert np.allclose(again.meaning.weights, model.meaning.weights)
     assert again.meaning.encoder_id == encoder.ENCODER_ID
+
+
+def test_a_message_too_long_for_the_encoder_is_read_in_its_most_alarming_windows():
+    """Every training line fits the encoder, so it reads a message whole when it fits; a longer
+    one is read, like the word readers read it, in windows: the most alarming ones, in order."""
+    from bot.safety.screener import MEANING_WINDOWS, meaning_texts, window_texts
+
+    surface = [f"w{i}" for i in range(400)]
+    windows = window_texts(surface)
+    assert len(windows) > MEANING_WINDOWS + 1
+    calm = {clf.CRISIS: 0.1, clf.FLAG: 0.1}
+    per_window = [dict(calm) for _ in windows]
+    per_window[-1] = {clf.CRISIS: 0.9, clf.FLAG: 0.9}  # the crisis is at the very end
+    per_window[2] = {clf.CRISIS: 0.2, clf.FLAG: 0.7}
+
+    assert meaning_texts(surface, per_window, fits=lambda text: True) == [" ".join(surface)]
+    read = meaning_texts(surface, per_window, fits=lambda text: False)
+    assert len(read) == MEANING_WINDOWS
+    assert read[-1] == windows[-1] and windows[2] in read
+    assert read == [w for w in windows if w in read]  # in message order
+
+
+def test_a_very_long_message_gets_an_answer_with_the_encoder_asked(monkeypatch):
+    calls: list[int] = []
+    real = screener_module.meaning_texts
+
+    def counting(*args):
+        texts = real(*args)
+        calls.append(len(texts))
+        return texts
+
+    monkeypatch.setattr(screener_module, "meaning_texts", counting)
+    monkeypatch.setattr(screener_module, "meaning_could_change", lambda *args: True)
+    everyday = "the council said ring back about the flat and the forms and the bus pass. " * 60
+    result = Screener(model=get_screener().model).screen(everyday + "i took all my tablets")
+    assert result.level == "crisis"
+    assert calls == [screener_module.MEANING_WINDOWS]

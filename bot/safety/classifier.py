@@ -36,6 +36,7 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
+from .encoder import ENCODER_ID
 from .result import CATEGORY_LEVEL
 
 CRISIS = "LEVEL_crisis"
@@ -154,6 +155,19 @@ def _train_tfidf(texts: list[str], rows: list[dict], labels: list[str], seed: in
         ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b", dtype=np.float32
     )
     x = vectorizer.fit_transform(texts)
+    weights, bias = _logistic_columns(x, rows, labels, seed)
+    idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+    return TfidfModel(vectorizer, labels, weights, bias, idf)
+
+
+def train_meaning(vectors: np.ndarray, rows: list[dict], seed: int = 0) -> MeaningModel:
+    """Fit the meaning reader on encoder vectors (one row per labelled line)."""
+    weights, bias = _logistic_columns(vectors, rows, list(MEANING_LABELS), seed)
+    return MeaningModel(ENCODER_ID, weights, bias)
+
+
+def _logistic_columns(x, rows: list[dict], labels: list[str], seed: int) -> tuple[np.ndarray, ...]:
+    """One logistic regression per label on features x: (weights (features, labels), bias)."""
     weights = np.zeros((x.shape[1], len(labels)), dtype=np.float32)
     bias = np.zeros(len(labels), dtype=np.float32)
     targets = [labels_for(r) for r in rows]
@@ -166,27 +180,7 @@ def _train_tfidf(texts: list[str], rows: list[dict], labels: list[str], seed: in
         fitted.fit(x, y)
         weights[:, j] = fitted.coef_[0]
         bias[j] = fitted.intercept_[0]
-    idf = np.asarray(vectorizer.idf_, dtype=np.float64)
-    return TfidfModel(vectorizer, labels, weights.astype(np.float64), bias.astype(np.float64), idf)
-
-
-def train_meaning(vectors: np.ndarray, rows: list[dict], seed: int = 0) -> MeaningModel:
-    """Fit the meaning reader on encoder vectors (one row per labelled line)."""
-    from .encoder import ENCODER_ID
-
-    weights = np.zeros((vectors.shape[1], len(MEANING_LABELS)), dtype=np.float64)
-    bias = np.zeros(len(MEANING_LABELS), dtype=np.float64)
-    targets = [labels_for(r) for r in rows]
-    for j, label in enumerate(MEANING_LABELS):
-        y = np.array([t[label] > 0.5 for t in targets])
-        if y.all() or not y.any():
-            bias[j] = 10.0 if y.all() else -10.0
-            continue
-        fitted = LogisticRegression(C=REGULARISATION_C, max_iter=3000, random_state=seed)
-        fitted.fit(vectors, y)
-        weights[:, j] = fitted.coef_[0]
-        bias[j] = fitted.intercept_[0]
-    return MeaningModel(ENCODER_ID, weights, bias)
+    return weights.astype(np.float64), bias.astype(np.float64)
 
 
 def meaning_scores(model: MeaningModel, vector: np.ndarray) -> dict[str, float]:

@@ -84,6 +84,10 @@ class SentenceEncoder:
             str(model_path), options, providers=["CPUExecutionProvider"]
         )
 
+    def fits(self, text: str) -> bool:
+        """Whether the encoder reads all of text (at most MAX_TOKENS wordpieces, with its marks)."""
+        return not self.tokenizer.encode(text).overflowing
+
     def encode(self, text: str) -> np.ndarray:
         return self.encode_many([text])[0]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from spacy.tokens import Doc
@@ -27,6 +28,9 @@ WINDOW_STRIDE = 40
 # on long everyday messages the classifier is less sure, and cross-validation gives long and short
 # messages different thresholds for the same false-alarm budget (data/safety/README.md, round 13).
 LONG_TOKENS = 40
+# A message too long for the sentence encoder is read in windows: this many, the most alarming
+# to the word readers (each about 10 ms).
+MEANING_WINDOWS = 3
 
 
 @dataclass
@@ -97,11 +101,34 @@ def model_words(doc: Doc, guard_spans: list[tuple[int, int]]) -> list[str]:
     return [t.lemma_ for t in doc if t.i not in hidden]
 
 
-def meaning_text(doc: Doc, guard_spans: list[tuple[int, int]]) -> str:
+def meaning_words(doc: Doc, guard_spans: list[tuple[int, int]]) -> list[str]:
     """What the sentence encoder reads: the normalised words (word forms, not lemmas: the encoder
-    knows "was" from "is"), minus what a guard recognised, as model_words."""
+    knows "was" from "is"), minus what a guard recognised, one for each of model_words'."""
     hidden = _hidden(guard_spans)
-    return " ".join(t.text for t in doc if t.i not in hidden)
+    return [t.text for t in doc if t.i not in hidden]
+
+
+def meaning_text(doc: Doc, guard_spans: list[tuple[int, int]]) -> str:
+    return " ".join(meaning_words(doc, guard_spans))
+
+
+def meaning_texts(
+    surface: list[str], per_window: list[dict[str, float]], fits: Callable[[str], bool]
+) -> list[str]:
+    """The texts the encoder reads for one message: all of it when it fits the encoder (as in
+    training: every training line does); else, like the word readers, windows, so a crisis at
+    the end of a very long message is read too: the MEANING_WINDOWS windows the word readers
+    found most alarming (window_texts cuts surface and lemma words at the same places)."""
+    whole = " ".join(surface)
+    if fits(whole) or len(per_window) < 2:
+        return [whole]
+    windows = window_texts(surface)
+
+    def alarm(i: int) -> float:
+        return max(per_window[i].get(clf.CRISIS, 0.0), per_window[i].get(clf.FLAG, 0.0))
+
+    ranked = sorted(range(len(windows)), key=alarm, reverse=True)
+    return [windows[i] for i in sorted(ranked[:MEANING_WINDOWS])]
 
 
 def _hidden(guard_spans: list[tuple[int, int]]) -> set[int]:
@@ -213,10 +240,11 @@ class Screener:
         evidence = _evidence(norm, doc, outcome.evidence_spans)
         return SafetyResult(level, sort_categories(cats), evidence, signals=signals), outcome
 
-    def scores(self, words: list[str]) -> dict[str, float]:
+    def window_scores(self, words: list[str]) -> list[dict[str, float]]:
+        """The word readers' scores for each window of the message (none if nothing to read)."""
         if self.model is None or not has_words(words):
-            return {}
-        return max_scores(clf.predict(self.model.classifier, window_texts(words)))
+            return []
+        return clf.predict(self.model.classifier, window_texts(words))
 
     def screen(self, text: object) -> SafetyResult:
         norm, doc = self.analyse(text)
@@ -225,13 +253,15 @@ class Screener:
             return result
         words = model_words(doc, outcome.guard_spans)
         try:
-            scores = self.scores(words)
+            per_window = self.window_scores(words)
+            scores = max_scores(per_window)
         except Exception:  # the rules have answered; a broken model must not hide that
             log.exception("safety classifier failed on a message; using the rules' answer")
             return result
         crisis_threshold, flag_threshold = self.model.thresholds.for_length(len(words))
         if meaning_could_change(result.level, scores, crisis_threshold, flag_threshold):
-            scores = self._with_meaning(scores, meaning_text(doc, outcome.guard_spans))
+            surface = meaning_words(doc, outcome.guard_spans)
+            scores = self._with_meaning(scores, surface, per_window)
         level, cats, raised = combine(
             result.level, result.categories, scores, crisis_threshold, flag_threshold
         )
@@ -253,18 +283,24 @@ class Screener:
             return False
         return True
 
-    def _with_meaning(self, scores: dict[str, float], text: str) -> dict[str, float]:
+    def _with_meaning(
+        self, scores: dict[str, float], surface: list[str], per_window: list[dict[str, float]]
+    ) -> dict[str, float]:
         """The scores with the meaning reader's mixed in; as they were if it cannot run (the
         word readers and the rules still answer, a little less sensitive)."""
         if not self.load_encoder():
             return scores
         meaning = self.model.classifier.meaning
         try:
-            vector = encoder.get_encoder().encode(text)
+            sentence_encoder = encoder.get_encoder()
+            texts = meaning_texts(surface, per_window, sentence_encoder.fits)
+            read = max_scores(
+                [clf.meaning_scores(meaning, v) for v in sentence_encoder.encode_many(texts)]
+            )
         except Exception:
             log.exception("sentence encoder failed on a message; screening without it")
             return scores
-        return clf.mix(scores, clf.meaning_scores(meaning, vector))
+        return clf.mix(scores, read)
 
 
 def _evidence(norm: Normalised, doc: Doc, spans: list[tuple[int, int]]) -> list[str]:
