@@ -150,7 +150,8 @@ def test_saved_meaning_reader_loads_back_the_same(enc, tmp_path):
     clf.save(model, tmp_path / "m")
     again = clf.load(tmp_path / "m")
     assert again.meaning is not None
-    assert np.allclose(again.meaning.weights, model.meaning.weights)
+    assert np.array_equal(again.meaning.vectors, model.meaning.vectors)
+    assert np.array_equal(again.meaning.targets, model.meaning.targets)
     assert again.meaning.encoder_id == encoder.ENCODER_ID
 
 
@@ -189,3 +190,21 @@ def test_a_very_long_message_gets_an_answer_with_the_encoder_asked(monkeypatch):
     result = Screener(model=get_screener().model).screen(everyday + "i took all my tablets")
     assert result.level == "crisis"
     assert calls == [screener_module.MEANING_WINDOWS]
+
+
+def test_meaning_reader_weighs_the_nearest_lines_most():
+    rows = [
+        {"text": "a", "level": "crisis", "categories": ["suicide"]},
+        {"text": "b", "level": "trauma", "categories": ["ptsd"]},
+        {"text": "c", "level": "none"},
+        {"text": "d", "level": "none"},
+    ]
+    meaning = clf.train_meaning(np.eye(4, dtype=np.float32), rows)  # fewer lines than neighbours
+    like_the_crisis = clf.meaning_scores(meaning, np.array([1.0, 0, 0, 0]))
+    like_the_trauma = clf.meaning_scores(meaning, np.array([0, 1.0, 0, 0]))
+    like_neither = clf.meaning_scores(meaning, np.array([0, 0, 0.6, 0.8]))
+    assert like_the_crisis[clf.CRISIS] > 0.99 and like_the_crisis[clf.FLAG] > 0.99
+    assert like_the_trauma[clf.CRISIS] < 0.01 and like_the_trauma[clf.FLAG] > 0.99
+    assert like_neither[clf.FLAG] < 0.01
+    empty = clf.train_meaning(np.zeros((0, 4), dtype=np.float32), [])
+    assert clf.meaning_scores(empty, np.array([1.0, 0, 0, 0])) == {}

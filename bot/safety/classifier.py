@@ -13,9 +13,10 @@ trauma) and one per category seen often enough in training.
 On training batches held back from both (data/safety/README.md, round 11) the average caught
 more crises and trauma than either alone, at fewer false alarms than the bag-of-words model.
 
-A third reader, for the level scores only: a logistic regression on a pretrained sentence
-encoder's vector of the message (encoder.py), which knows that new words can mean the same as
-trained ones. Its score is mixed in at MEANING_WEIGHT (`mix`). The screener asks for it only when
+A third reader, for the level scores only, reads meaning: a pretrained sentence encoder's vector
+of the message (encoder.py), which knows that new words can mean the same as trained ones, is
+compared with every training line's, and the labels of the nearest lines (weighted by how near)
+give its score, mixed in at MEANING_WEIGHT (`mix`). The screener asks for it only when
 it could change the level. The classifier only ever raises a level the rules found; the
 thresholds come from cross-validation on the train split (bot/safety/model.py).
 """
@@ -44,9 +45,12 @@ FLAG = "LEVEL_flag"
 CAT_PREFIX = "CAT_"
 MIN_CATEGORY_EXAMPLES = 4
 REGULARISATION_C = 4.0  # logistic regression: inverse strength, chosen on held-back batches
-# The sentence encoder's share of the crisis and flag scores. Chosen by cross-validation on the
-# train split (0.2, 0.3, 0.4, 0.5 tried; data/safety/README.md, round 20).
+# The meaning reader's share of the crisis and flag scores, and how it reads: the labels of the
+# MEANING_NEIGHBOURS nearest training lines, each weighted by exp(MEANING_SHARPNESS x cosine
+# similarity). Chosen by cross-validation on the train split (data/safety/README.md, round 20).
 MEANING_WEIGHT = 0.3
+MEANING_NEIGHBOURS = 10
+MEANING_SHARPNESS = 10.0
 MEANING_LABELS = (CRISIS, FLAG)
 _BOW_DIR = "textcat"
 _TFIDF_FILE = "tfidf.joblib"
@@ -77,11 +81,11 @@ class TfidfModel:
 
 @dataclass
 class MeaningModel:
-    """Logistic regressions on the sentence encoder's vectors, one per MEANING_LABELS entry."""
+    """The training lines as the sentence encoder reads them, with their level labels."""
 
     encoder_id: str
-    weights: np.ndarray  # (dimensions, labels)
-    bias: np.ndarray  # (labels,)
+    vectors: np.ndarray  # (lines, dimensions), unit length, float32
+    targets: np.ndarray  # (lines, MEANING_LABELS): 1.0 where the line has the label
 
 
 @dataclass
@@ -160,10 +164,12 @@ def _train_tfidf(texts: list[str], rows: list[dict], labels: list[str], seed: in
     return TfidfModel(vectorizer, labels, weights, bias, idf)
 
 
-def train_meaning(vectors: np.ndarray, rows: list[dict], seed: int = 0) -> MeaningModel:
-    """Fit the meaning reader on encoder vectors (one row per labelled line)."""
-    weights, bias = _logistic_columns(vectors, rows, list(MEANING_LABELS), seed)
-    return MeaningModel(ENCODER_ID, weights, bias)
+def train_meaning(vectors: np.ndarray, rows: list[dict]) -> MeaningModel:
+    """The meaning reader for these encoder vectors (one row per labelled line)."""
+    targets = np.array(
+        [[labels_for(r)[label] for label in MEANING_LABELS] for r in rows], dtype=np.float32
+    ).reshape(len(rows), len(MEANING_LABELS))
+    return MeaningModel(ENCODER_ID, np.asarray(vectors, dtype=np.float32), targets)
 
 
 def _logistic_columns(x, rows: list[dict], labels: list[str], seed: int) -> tuple[np.ndarray, ...]:
@@ -184,8 +190,15 @@ def _logistic_columns(x, rows: list[dict], labels: list[str], seed: int) -> tupl
 
 
 def meaning_scores(model: MeaningModel, vector: np.ndarray) -> dict[str, float]:
-    z = vector.astype(np.float64) @ model.weights + model.bias
-    return dict(zip(MEANING_LABELS, (1.0 / (1.0 + np.exp(-z))).tolist(), strict=True))
+    """Each label's share among the nearest training lines, nearer lines counting more."""
+    if not len(model.vectors):
+        return {}
+    similarity = model.vectors @ vector.astype(np.float32)
+    k = min(MEANING_NEIGHBOURS, len(similarity))
+    nearest = np.argpartition(-similarity, k - 1)[:k]
+    weight = np.exp(MEANING_SHARPNESS * similarity[nearest].astype(np.float64))
+    shares = weight @ model.targets[nearest] / weight.sum()
+    return dict(zip(MEANING_LABELS, shares.tolist(), strict=True))
 
 
 def mix(scores: dict[str, float], meaning: dict[str, float]) -> dict[str, float]:
