@@ -159,21 +159,6 @@ def _train_tfidf(texts: list[str], rows: list[dict], labels: list[str], seed: in
         ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b", dtype=np.float32
     )
     x = vectorizer.fit_transform(texts)
-    weights, bias = _logistic_columns(x, rows, labels, seed)
-    idf = np.asarray(vectorizer.idf_, dtype=np.float64)
-    return TfidfModel(vectorizer, labels, weights, bias, idf)
-
-
-def train_meaning(vectors: np.ndarray, rows: list[dict]) -> MeaningModel:
-    """The meaning reader for these encoder vectors (one row per labelled line)."""
-    targets = np.array(
-        [[labels_for(r)[label] for label in MEANING_LABELS] for r in rows], dtype=np.float32
-    ).reshape(len(rows), len(MEANING_LABELS))
-    return MeaningModel(ENCODER_ID, np.asarray(vectors, dtype=np.float32), targets)
-
-
-def _logistic_columns(x, rows: list[dict], labels: list[str], seed: int) -> tuple[np.ndarray, ...]:
-    """One logistic regression per label on features x: (weights (features, labels), bias)."""
     weights = np.zeros((x.shape[1], len(labels)), dtype=np.float32)
     bias = np.zeros(len(labels), dtype=np.float32)
     targets = [labels_for(r) for r in rows]
@@ -186,7 +171,16 @@ def _logistic_columns(x, rows: list[dict], labels: list[str], seed: int) -> tupl
         fitted.fit(x, y)
         weights[:, j] = fitted.coef_[0]
         bias[j] = fitted.intercept_[0]
-    return weights.astype(np.float64), bias.astype(np.float64)
+    idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+    return TfidfModel(vectorizer, labels, weights.astype(np.float64), bias.astype(np.float64), idf)
+
+
+def train_meaning(vectors: np.ndarray, rows: list[dict]) -> MeaningModel:
+    """The meaning reader for these encoder vectors (one row per labelled line)."""
+    targets = np.array(
+        [[labels_for(r)[label] for label in MEANING_LABELS] for r in rows], dtype=np.float32
+    ).reshape(len(rows), len(MEANING_LABELS))
+    return MeaningModel(ENCODER_ID, np.asarray(vectors, dtype=np.float32), targets)
 
 
 def meaning_scores(model: MeaningModel, vector: np.ndarray) -> dict[str, float]:

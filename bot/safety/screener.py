@@ -120,7 +120,7 @@ def meaning_texts(
     the end of a very long message is read too: the MEANING_WINDOWS windows the word readers
     found most alarming (window_texts cuts surface and lemma words at the same places)."""
     whole = " ".join(surface)
-    if fits(whole) or len(per_window) < 2:
+    if len(per_window) < 2 or fits(whole):  # one window: nothing to choose, no tokenizing
         return [whole]
     windows = window_texts(surface)
 
